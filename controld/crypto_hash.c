@@ -1,0 +1,180 @@
+/*
+ * Hash algorithms and the IKEv1 PRF (HMAC, RFC 2409 section 4.5), through OpenSSL 3
+ * EVP_MD and EVP_MAC; random bytes; constant-time compare; wiping.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+
+static const struct crypto_hash_desc hashes[] = {
+	{OAKLEY_HASH_MD5, "md5", "MD5", 16, 64},
+	{OAKLEY_HASH_SHA1, "sha1", "SHA1", 20, 64},
+	{OAKLEY_HASH_SHA2_256, "sha2_256", "SHA2-256", 32, 64},
+	{OAKLEY_HASH_SHA2_384, "sha2_384", "SHA2-384", 48, 128},
+	{OAKLEY_HASH_SHA2_512, "sha2_512", "SHA2-512", 64, 128},
+};
+
+/* Other spellings people write in ipsec.conf (Libreswan and strongSwan). */
+static const struct {
+	const char *alias;
+	enum oakley_hash id;
+} hash_aliases[] = {
+	{"sha", OAKLEY_HASH_SHA1},
+	{"sha256", OAKLEY_HASH_SHA2_256},
+	{"sha384", OAKLEY_HASH_SHA2_384},
+	{"sha512", OAKLEY_HASH_SHA2_512},
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct crypto_hash_desc *crypto_hash_lookup(enum oakley_hash id)
+{
+	for (size_t i = 0; i < ARRAY_LEN(hashes); i++) {
+		if (hashes[i].id == id)
+			return &hashes[i];
+	}
+	return NULL;
+}
+
+const struct crypto_hash_desc *crypto_hash_by_name(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_LEN(hashes); i++) {
+		if (strcasecmp(hashes[i].name, name) == 0)
+			return &hashes[i];
+	}
+	for (size_t i = 0; i < ARRAY_LEN(hash_aliases); i++) {
+		if (strcasecmp(hash_aliases[i].alias, name) == 0)
+			return crypto_hash_lookup(hash_aliases[i].id);
+	}
+	return NULL;
+}
+
+size_t crypto_hash_size(enum oakley_hash id)
+{
+	const struct crypto_hash_desc *h = crypto_hash_lookup(id);
+
+	return h != NULL ? h->size : 0;
+}
+
+int crypto_hash(enum oakley_hash id, const struct crypto_chunk *in, size_t n, uint8_t *out,
+		size_t out_size)
+{
+	const struct crypto_hash_desc *h = crypto_hash_lookup(id);
+	EVP_MD *md = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int len = 0;
+	int ret = -EIO;
+
+	if (h == NULL || out == NULL || out_size < h->size || (n > 0 && in == NULL))
+		return -EINVAL;
+	md = EVP_MD_fetch(NULL, h->ossl_name, NULL);
+	ctx = EVP_MD_CTX_new();
+	if (md == NULL || ctx == NULL)
+		goto cleanup;
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i].len > 0 && EVP_DigestUpdate(ctx, in[i].ptr, in[i].len) != 1)
+			goto cleanup;
+	}
+	if (EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != h->size)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	EVP_MD_CTX_free(ctx);
+	EVP_MD_free(md);
+	return ret;
+}
+
+/* An HMAC context keyed with key, for hash h. */
+static EVP_MAC_CTX *hmac_start(const struct crypto_hash_desc *h, struct crypto_chunk key)
+{
+	/* EVP_MAC_init() treats a NULL key as "keep the old key": never pass NULL. */
+	static const uint8_t empty_key[1];
+	const uint8_t *k = key.ptr != NULL ? key.ptr : empty_key;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+
+	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+	if (mac == NULL)
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (ctx == NULL)
+		return NULL;
+	params[0] =
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)h->ossl_name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(ctx, k, key.len, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto_chunk *in,
+	       size_t n, uint8_t *out, size_t out_size)
+{
+	const struct crypto_hash_desc *h = crypto_hash_lookup(id);
+	EVP_MAC_CTX *ctx;
+	size_t len = 0;
+	int ret = -EIO;
+
+	if (h == NULL || out == NULL || out_size < h->size || (n > 0 && in == NULL) ||
+	    (key.len > 0 && key.ptr == NULL))
+		return -EINVAL;
+	ctx = hmac_start(h, key);
+	if (ctx == NULL)
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i].len > 0 && EVP_MAC_update(ctx, in[i].ptr, in[i].len) != 1)
+			goto cleanup;
+	}
+	if (EVP_MAC_final(ctx, out, &len, out_size) != 1 || len != h->size)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	/* The context holds the key (schedule): EVP_MAC_CTX_free() wipes it. */
+	EVP_MAC_CTX_free(ctx);
+	return ret;
+}
+
+int crypto_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	if (len > 0 && buf == NULL)
+		return -EINVAL;
+	/* RAND_bytes() takes an int: feed it in pieces for very large requests. */
+	while (len > 0) {
+		int step = len > (1u << 30) ? 1 << 30 : (int)len;
+
+		if (RAND_bytes(p, step) != 1)
+			return -EIO;
+		p += step;
+		len -= (size_t)step;
+	}
+	return 0;
+}
+
+bool crypto_memeq(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+void crypto_cleanse(void *buf, size_t len)
+{
+	if (buf != NULL && len > 0)
+		OPENSSL_cleanse(buf, len);
+}
