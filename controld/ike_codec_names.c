@@ -1,0 +1,256 @@
+/*
+ * Names of ISAKMP numbers for logs, in the spelling Libreswan's pluto logs
+ * use (so logs of both read alike).  Unknown values give "unknown".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pluto/isakmp.h"
+
+struct name {
+	unsigned v;
+	const char *name;
+};
+
+#define N(v, s)      \
+	{            \
+		v, s \
+	}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *lookup(const struct name *t, size_t n, unsigned v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].v == v)
+			return t[i].name;
+	}
+	return "unknown";
+}
+
+static const struct name payload_names[] = {
+	N(ISAKMP_NEXT_NONE, "ISAKMP_NEXT_NONE"),   N(ISAKMP_NEXT_SA, "ISAKMP_NEXT_SA"),
+	N(ISAKMP_NEXT_P, "ISAKMP_NEXT_P"),	   N(ISAKMP_NEXT_T, "ISAKMP_NEXT_T"),
+	N(ISAKMP_NEXT_KE, "ISAKMP_NEXT_KE"),	   N(ISAKMP_NEXT_ID, "ISAKMP_NEXT_ID"),
+	N(ISAKMP_NEXT_CERT, "ISAKMP_NEXT_CERT"),   N(ISAKMP_NEXT_CR, "ISAKMP_NEXT_CR"),
+	N(ISAKMP_NEXT_HASH, "ISAKMP_NEXT_HASH"),   N(ISAKMP_NEXT_SIG, "ISAKMP_NEXT_SIG"),
+	N(ISAKMP_NEXT_NONCE, "ISAKMP_NEXT_NONCE"), N(ISAKMP_NEXT_N, "ISAKMP_NEXT_N"),
+	N(ISAKMP_NEXT_D, "ISAKMP_NEXT_D"),	   N(ISAKMP_NEXT_VID, "ISAKMP_NEXT_VID"),
+	N(ISAKMP_NEXT_NATD, "ISAKMP_NEXT_NAT-D"),  N(ISAKMP_NEXT_NATOA, "ISAKMP_NEXT_NAT-OA"),
+};
+
+const char *isakmp_payload_name(unsigned v)
+{
+	return lookup(payload_names, COUNT(payload_names), v);
+}
+
+static const struct name xchg_names[] = {
+	N(ISAKMP_XCHG_NONE, "ISAKMP_XCHG_NONE"),     N(ISAKMP_XCHG_BASE, "ISAKMP_XCHG_BASE"),
+	N(ISAKMP_XCHG_IDPROT, "ISAKMP_XCHG_IDPROT"), N(ISAKMP_XCHG_AO, "ISAKMP_XCHG_AO"),
+	N(ISAKMP_XCHG_AGGR, "ISAKMP_XCHG_AGGR"),     N(ISAKMP_XCHG_INFO, "ISAKMP_XCHG_INFO"),
+	N(ISAKMP_XCHG_QUICK, "ISAKMP_XCHG_QUICK"),   N(ISAKMP_XCHG_NGRP, "ISAKMP_XCHG_NGRP"),
+};
+
+const char *isakmp_xchg_name(unsigned v)
+{
+	return lookup(xchg_names, COUNT(xchg_names), v);
+}
+
+static const struct name doi_names[] = {
+	N(ISAKMP_DOI_ISAKMP, "ISAKMP_DOI_ISAKMP"),
+	N(ISAKMP_DOI_IPSEC, "ISAKMP_DOI_IPSEC"),
+};
+
+const char *isakmp_doi_name(unsigned v)
+{
+	return lookup(doi_names, COUNT(doi_names), v);
+}
+
+static const struct name protocol_names[] = {
+	N(ISAKMP_PROTO_ISAKMP, "PROTO_ISAKMP"),
+	N(ISAKMP_PROTO_AH, "PROTO_IPSEC_AH"),
+	N(ISAKMP_PROTO_ESP, "PROTO_IPSEC_ESP"),
+	N(ISAKMP_PROTO_IPCOMP, "PROTO_IPCOMP"),
+};
+
+const char *isakmp_protocol_name(unsigned v)
+{
+	return lookup(protocol_names, COUNT(protocol_names), v);
+}
+
+static const struct name oakley_attr_names[] = {
+	N(OAKLEY_ATTR_ENCRYPTION_ALG, "OAKLEY_ENCRYPTION_ALGORITHM"),
+	N(OAKLEY_ATTR_HASH_ALG, "OAKLEY_HASH_ALGORITHM"),
+	N(OAKLEY_ATTR_AUTH_METHOD, "OAKLEY_AUTHENTICATION_METHOD"),
+	N(OAKLEY_ATTR_GROUP_DESC, "OAKLEY_GROUP_DESCRIPTION"),
+	N(OAKLEY_ATTR_GROUP_TYPE, "OAKLEY_GROUP_TYPE"),
+	N(OAKLEY_ATTR_GROUP_PRIME, "OAKLEY_GROUP_PRIME"),
+	N(OAKLEY_ATTR_GROUP_GEN_ONE, "OAKLEY_GROUP_GENERATOR_ONE"),
+	N(OAKLEY_ATTR_GROUP_GEN_TWO, "OAKLEY_GROUP_GENERATOR_TWO"),
+	N(OAKLEY_ATTR_GROUP_CURVE_A, "OAKLEY_GROUP_CURVE_A"),
+	N(OAKLEY_ATTR_GROUP_CURVE_B, "OAKLEY_GROUP_CURVE_B"),
+	N(OAKLEY_ATTR_LIFE_TYPE, "OAKLEY_LIFE_TYPE"),
+	N(OAKLEY_ATTR_LIFE_DURATION, "OAKLEY_LIFE_DURATION"),
+	N(OAKLEY_ATTR_PRF, "OAKLEY_PRF"),
+	N(OAKLEY_ATTR_KEY_LENGTH, "OAKLEY_KEY_LENGTH"),
+	N(OAKLEY_ATTR_FIELD_SIZE, "OAKLEY_FIELD_SIZE"),
+	N(OAKLEY_ATTR_GROUP_ORDER, "OAKLEY_GROUP_ORDER"),
+};
+
+const char *isakmp_oakley_attr_name(unsigned v)
+{
+	return lookup(oakley_attr_names, COUNT(oakley_attr_names), v);
+}
+
+static const struct name ipsec_attr_names[] = {
+	N(IPSEC_ATTR_SA_LIFE_TYPE, "SA_LIFE_TYPE"),
+	N(IPSEC_ATTR_SA_LIFE_DURATION, "SA_LIFE_DURATION"),
+	N(IPSEC_ATTR_GROUP_DESC, "GROUP_DESCRIPTION"),
+	N(IPSEC_ATTR_ENCAPSULATION_MODE, "ENCAPSULATION_MODE"),
+	N(IPSEC_ATTR_AUTH_ALG, "AUTH_ALGORITHM"),
+	N(IPSEC_ATTR_KEY_LENGTH, "KEY_LENGTH"),
+	N(IPSEC_ATTR_KEY_ROUNDS, "KEY_ROUNDS"),
+	N(IPSEC_ATTR_COMPRESS_DICT_SIZE, "COMPRESS_DICT_SIZE"),
+	N(IPSEC_ATTR_COMPRESS_PRIVATE_ALG, "COMPRESS_PRIVATE_ALG"),
+};
+
+const char *isakmp_ipsec_attr_name(unsigned v)
+{
+	return lookup(ipsec_attr_names, COUNT(ipsec_attr_names), v);
+}
+
+static const struct name encap_names[] = {
+	N(ISAKMP_ENCAP_TUNNEL, "ENCAPSULATION_MODE_TUNNEL"),
+	N(ISAKMP_ENCAP_TRANSPORT, "ENCAPSULATION_MODE_TRANSPORT"),
+	N(ISAKMP_ENCAP_UDP_TUNNEL, "ENCAPSULATION_MODE_UDP_TUNNEL_RFC"),
+	N(ISAKMP_ENCAP_UDP_TRANSPORT, "ENCAPSULATION_MODE_UDP_TRANSPORT_RFC"),
+	N(ISAKMP_ENCAP_UDP_TUNNEL_DRAFT, "ENCAPSULATION_MODE_UDP_TUNNEL_DRAFTS"),
+	N(ISAKMP_ENCAP_UDP_TRANSPORT_DRAFT, "ENCAPSULATION_MODE_UDP_TRANSPORT_DRAFTS"),
+};
+
+const char *isakmp_encap_name(unsigned v)
+{
+	return lookup(encap_names, COUNT(encap_names), v);
+}
+
+static const struct name life_type_names[] = {
+	N(ISAKMP_LIFE_SECONDS, "SA_LIFE_TYPE_SECONDS"),
+	N(ISAKMP_LIFE_KILOBYTES, "SA_LIFE_TYPE_KBYTES"),
+};
+
+const char *isakmp_life_type_name(unsigned v)
+{
+	return lookup(life_type_names, COUNT(life_type_names), v);
+}
+
+static const struct name id_names[] = {
+	N(ISAKMP_ID_IPV4_ADDR, "ID_IPV4_ADDR"),
+	N(ISAKMP_ID_FQDN, "ID_FQDN"),
+	N(ISAKMP_ID_USER_FQDN, "ID_USER_FQDN"),
+	N(ISAKMP_ID_IPV4_ADDR_SUBNET, "ID_IPV4_ADDR_SUBNET"),
+	N(ISAKMP_ID_IPV6_ADDR, "ID_IPV6_ADDR"),
+	N(ISAKMP_ID_IPV6_ADDR_SUBNET, "ID_IPV6_ADDR_SUBNET"),
+	N(ISAKMP_ID_IPV4_ADDR_RANGE, "ID_IPV4_ADDR_RANGE"),
+	N(ISAKMP_ID_IPV6_ADDR_RANGE, "ID_IPV6_ADDR_RANGE"),
+	N(ISAKMP_ID_DER_ASN1_DN, "ID_DER_ASN1_DN"),
+	N(ISAKMP_ID_DER_ASN1_GN, "ID_DER_ASN1_GN"),
+	N(ISAKMP_ID_KEY_ID, "ID_KEY_ID"),
+};
+
+const char *isakmp_id_type_name(unsigned v)
+{
+	return lookup(id_names, COUNT(id_names), v);
+}
+
+static const struct name cert_names[] = {
+	N(ISAKMP_CERT_PKCS7, "CERT_PKCS7_WRAPPED_X509"),
+	N(ISAKMP_CERT_PGP, "CERT_PGP"),
+	N(ISAKMP_CERT_DNS_SIGNED_KEY, "CERT_DNS_SIGNED_KEY"),
+	N(ISAKMP_CERT_X509_SIG, "CERT_X509_SIGNATURE"),
+	N(ISAKMP_CERT_X509_KE, "CERT_X509_KEY_EXCHANGE"),
+	N(ISAKMP_CERT_KERBEROS, "CERT_KERBEROS_TOKENS"),
+	N(ISAKMP_CERT_CRL, "CERT_CRL"),
+	N(ISAKMP_CERT_ARL, "CERT_ARL"),
+	N(ISAKMP_CERT_SPKI, "CERT_SPKI"),
+	N(ISAKMP_CERT_X509_ATTR, "CERT_X509_ATTRIBUTE"),
+};
+
+const char *isakmp_cert_name(unsigned v)
+{
+	return lookup(cert_names, COUNT(cert_names), v);
+}
+
+static const struct name notify_names[] = {
+	N(ISAKMP_N_INVALID_PAYLOAD_TYPE, "INVALID_PAYLOAD_TYPE"),
+	N(ISAKMP_N_DOI_NOT_SUPPORTED, "DOI_NOT_SUPPORTED"),
+	N(ISAKMP_N_SITUATION_NOT_SUPPORTED, "SITUATION_NOT_SUPPORTED"),
+	N(ISAKMP_N_INVALID_COOKIE, "INVALID_COOKIE"),
+	N(ISAKMP_N_INVALID_MAJOR_VERSION, "INVALID_MAJOR_VERSION"),
+	N(ISAKMP_N_INVALID_MINOR_VERSION, "INVALID_MINOR_VERSION"),
+	N(ISAKMP_N_INVALID_EXCHANGE_TYPE, "INVALID_EXCHANGE_TYPE"),
+	N(ISAKMP_N_INVALID_FLAGS, "INVALID_FLAGS"),
+	N(ISAKMP_N_INVALID_MESSAGE_ID, "INVALID_MESSAGE_ID"),
+	N(ISAKMP_N_INVALID_PROTOCOL_ID, "INVALID_PROTOCOL_ID"),
+	N(ISAKMP_N_INVALID_SPI, "INVALID_SPI"),
+	N(ISAKMP_N_INVALID_TRANSFORM_ID, "INVALID_TRANSFORM_ID"),
+	N(ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "ATTRIBUTES_NOT_SUPPORTED"),
+	N(ISAKMP_N_NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN"),
+	N(ISAKMP_N_BAD_PROPOSAL_SYNTAX, "BAD_PROPOSAL_SYNTAX"),
+	N(ISAKMP_N_PAYLOAD_MALFORMED, "PAYLOAD_MALFORMED"),
+	N(ISAKMP_N_INVALID_KEY_INFORMATION, "INVALID_KEY_INFORMATION"),
+	N(ISAKMP_N_INVALID_ID_INFORMATION, "INVALID_ID_INFORMATION"),
+	N(ISAKMP_N_INVALID_CERT_ENCODING, "INVALID_CERT_ENCODING"),
+	N(ISAKMP_N_INVALID_CERTIFICATE, "INVALID_CERTIFICATE"),
+	N(ISAKMP_N_CERT_TYPE_UNSUPPORTED, "CERT_TYPE_UNSUPPORTED"),
+	N(ISAKMP_N_INVALID_CERT_AUTHORITY, "INVALID_CERT_AUTHORITY"),
+	N(ISAKMP_N_INVALID_HASH_INFORMATION, "INVALID_HASH_INFORMATION"),
+	N(ISAKMP_N_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED"),
+	N(ISAKMP_N_INVALID_SIGNATURE, "INVALID_SIGNATURE"),
+	N(ISAKMP_N_ADDRESS_NOTIFICATION, "ADDRESS_NOTIFICATION"),
+	N(ISAKMP_N_NOTIFY_SA_LIFETIME, "NOTIFY_SA_LIFETIME"),
+	N(ISAKMP_N_CERTIFICATE_UNAVAILABLE, "CERTIFICATE_UNAVAILABLE"),
+	N(ISAKMP_N_UNSUPPORTED_EXCHANGE_TYPE, "UNSUPPORTED_EXCHANGE_TYPE"),
+	N(ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS, "UNEQUAL_PAYLOAD_LENGTHS"),
+	N(ISAKMP_N_CONNECTED, "CONNECTED"),
+	N(ISAKMP_N_RESPONDER_LIFETIME, "IPSEC_RESPONDER_LIFETIME"),
+	N(ISAKMP_N_REPLAY_STATUS, "IPSEC_REPLAY_STATUS"),
+	N(ISAKMP_N_INITIAL_CONTACT, "IPSEC_INITIAL_CONTACT"),
+	N(ISAKMP_N_R_U_THERE, "R_U_THERE"),
+	N(ISAKMP_N_R_U_THERE_ACK, "R_U_THERE_ACK"),
+};
+
+const char *isakmp_notify_name(unsigned v)
+{
+	return lookup(notify_names, COUNT(notify_names), v);
+}
+
+const char *isakmp_flags_name(unsigned flags, char *buf, size_t len)
+{
+	static const struct name bits[] = {
+		N(ISAKMP_FLAG_ENCRYPTION, "E"),
+		N(ISAKMP_FLAG_COMMIT, "C"),
+		N(ISAKMP_FLAG_AUTHONLY, "A"),
+	};
+	size_t i, used = 0;
+	const char *sep = "";
+	int n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (flags == 0)
+		return strncat(buf, "none", len - 1);
+	for (i = 0; i < COUNT(bits); i++) {
+		if (!(flags & bits[i].v))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", sep, bits[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			return buf;
+		used += (size_t)n;
+		sep = "+";
+	}
+	if (flags & ~ISAKMP_FLAGS_KNOWN)
+		snprintf(buf + used, len - used, "%s0x%02x", sep, flags & ~ISAKMP_FLAGS_KNOWN);
+	return buf;
+}
