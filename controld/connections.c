@@ -1,0 +1,293 @@
+/* The connection database: add, find, delete, orient. */
+#include "connections.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ifaces.h"
+#include "log.h"
+#include "pluto.h"
+#include "state.h"
+
+struct connection *connections;
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+}
+
+static const char *end_from_whack(struct end *e, const struct whack_end *w)
+{
+	static __thread char why[300];
+	const char *err;
+
+	memset(e, 0, sizeof(*e));
+	if (w->id[0] != '\0' && (err = id_parse(w->id, false, &e->id)) != NULL) {
+		snprintf(why, sizeof(why), "bad --id `%.128s': %s", w->id, err);
+		return why;
+	}
+	e->host_type = w->host_type;
+	e->host = w->host;
+	e->ikeport = w->ikeport ? w->ikeport : PLUTO_DEFAULT_IKEPORT;
+	e->nexthop = w->nexthop;
+	e->has_client = w->has_client;
+	if (w->has_client)
+		e->client = w->client;
+	else if (ip_addr_is_set(&w->host))
+		e->client = ip_subnet_from_addr(&w->host);
+	e->updown = xstrdup_or_null(w->updown);
+	e->dnskeyondemand = w->dnskeyondemand;
+	return NULL;
+}
+
+static void end_free(struct end *e)
+{
+	free(e->updown);
+	e->updown = NULL;
+}
+
+static void connection_free(struct connection *c)
+{
+	end_free(&c->end[0]);
+	end_free(&c->end[1]);
+	free(c->name);
+	free(c->ike_str);
+	free(c->esp_str);
+	free(c);
+}
+
+static void connection_link(struct connection *c)
+{
+	struct connection **pp = &connections;
+
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = c;
+}
+
+static enum rc_type fill_from_whack(struct connection *c, const struct whack_msg *m,
+				    const char **why)
+{
+	static __thread char buf[300];
+	const char *err;
+
+	for (int i = 0; i < 2; i++) {
+		if ((err = end_from_whack(&c->end[i], &m->end[i])) != NULL) {
+			*why = err;
+			return RC_BADID;
+		}
+	}
+	c->policy = m->policy;
+	c->host_af = m->host_af ? m->host_af : AF_INET;
+	c->tunnel_af = m->tunnel_af ? m->tunnel_af : c->host_af;
+	c->ikelifetime = m->ikelifetime;
+	c->ipseclifetime = m->ipseclifetime;
+	c->rekeymargin = m->rekeymargin;
+	c->rekeyfuzz = m->rekeyfuzz;
+	c->keyingtries = m->keyingtries;
+	c->ike_str = xstrdup_or_null(m->ike);
+	c->esp_str = xstrdup_or_null(m->esp);
+	if ((err = alg_parse_ike(m->ike, &c->ike_algs)) != NULL ||
+	    (err = alg_parse_esp(m->esp, &c->esp_algs)) != NULL) {
+		snprintf(buf, sizeof(buf), "bad algorithm list: %s", err);
+		*why = buf;
+		return RC_BADWHACKMESSAGE;
+	}
+	if (c->ikelifetime > WHACK_MAX_IKELIFETIME || c->ipseclifetime > WHACK_MAX_IPSECLIFETIME) {
+		*why = "lifetime exceeds the maximum";
+		return RC_BADWHACKMESSAGE;
+	}
+	bool any0 = c->end[0].host_type == WHACK_HOST_ANY;
+	bool any1 = c->end[1].host_type == WHACK_HOST_ANY;
+	if (any0 && any1) {
+		*why = "both ends are %any";
+		return RC_BADWHACKMESSAGE;
+	}
+	c->kind = (any0 || any1) ? CK_TEMPLATE : CK_PERMANENT;
+	return RC_SUCCESS;
+}
+
+enum rc_type connection_add(const struct whack_msg *m, const char **why)
+{
+	static __thread char buf[200];
+
+	if (connection_find(m->name) != NULL) {
+		snprintf(buf, sizeof(buf), "attempt to redefine connection \"%.100s\"", m->name);
+		*why = buf;
+		return RC_DUPNAME;
+	}
+	struct connection *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->name = strdup(m->name)) == NULL) {
+		free(c);
+		*why = "out of memory";
+		return RC_INTERNALERR;
+	}
+	enum rc_type rc = fill_from_whack(c, m, why);
+	if (rc != RC_SUCCESS) {
+		connection_free(c);
+		return rc;
+	}
+	c->next_instance_no = 1;
+	connection_link(c);
+	log_set_context(c, NULL);
+	if (c->ikelifetime <= c->rekeymargin || c->ipseclifetime <= c->rekeymargin)
+		plog("warning: rekeymargin %us is not less than the lifetimes; rekeying starts at once",
+		     c->rekeymargin);
+	if (pluto.listening)
+		connection_orient(c, true);
+	plog("added connection description");
+	return RC_SUCCESS;
+}
+
+struct connection *connection_find(const char *name)
+{
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		if (c->kind != CK_INSTANCE && strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void connection_unlink(struct connection *c)
+{
+	for (struct connection **pp = &connections; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+	}
+}
+
+void connection_delete(struct connection *c)
+{
+	/* instances die with their template */
+	for (struct connection *i = connections, *next; i != NULL; i = next) {
+		next = i->next;
+		if (i->kind == CK_INSTANCE && i->template == c) {
+			connection_delete(i);
+			next = connections;
+		}
+	}
+	log_set_context(c, NULL);
+	states_delete_connection(c);
+	if (c->routing != RT_UNROUTED)
+		dbg(DBG_CONTROL, "dropping routing of \"%s\"", c->name);
+	connection_unlink(c);
+	log_reset_context();
+	connection_free(c);
+}
+
+void connection_delete_all(void)
+{
+	while (connections != NULL)
+		connection_delete(connections);
+}
+
+uint32_t connection_debugging(const struct connection *c)
+{
+	return c->debugging;
+}
+
+size_t connection_fmt_prefix(const struct connection *c, char *buf, size_t len)
+{
+	int n;
+
+	if (c == NULL)
+		n = snprintf(buf, len, "(no connection)");
+	else if (c->kind == CK_INSTANCE)
+		n = snprintf(buf, len, "\"%s\"[%lu] %s", c->name, c->instance_no,
+			     ip_addr_str(&c->that->host));
+	else
+		n = snprintf(buf, len, "\"%s\"", c->name);
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+bool connection_oriented(const struct connection *c)
+{
+	return c->this != NULL;
+}
+
+bool connection_isakmp_only(const struct connection *c)
+{
+	return !(c->policy & (POLICY_ENCRYPT | POLICY_AUTHENTICATE | POLICY_COMPRESS | POLICY_PFS));
+}
+
+/* %defaultroute ends take the address (and nexthop) of the default route. */
+static void resolve_defaultroute(struct connection *c, struct end *e)
+{
+	ip_address addr, gw;
+
+	if (e->host_type != WHACK_HOST_DEFAULTROUTE)
+		return;
+	if (iface_defaultroute(c->host_af, &addr, &gw) < 0) {
+		plog("cannot resolve %%defaultroute: no %s default route", ip_af_name(c->host_af));
+		return;
+	}
+	e->host = addr;
+	if (!e->has_client)
+		e->client = ip_subnet_from_addr(&addr);
+	if (!ip_addr_is_set(&e->nexthop) && ip_addr_is_set(&gw))
+		e->nexthop = gw;
+}
+
+/* Is this end one of our interfaces (and our IKE port, if the address alone cannot tell)? */
+static struct iface *end_iface(const struct end *e)
+{
+	if (e->host_type != WHACK_HOST_ADDR && e->host_type != WHACK_HOST_DEFAULTROUTE)
+		return NULL;
+	return ip_addr_is_set(&e->host) ? iface_by_addr(&e->host) : NULL;
+}
+
+bool connection_orient(struct connection *c, bool verbose)
+{
+	c->this = c->that = NULL;
+	c->interface = NULL;
+	for (int i = 0; i < 2; i++)
+		resolve_defaultroute(c, &c->end[i]);
+	struct iface *p0 = end_iface(&c->end[0]), *p1 = end_iface(&c->end[1]);
+	int mine = -1;
+	if (p0 != NULL && p1 != NULL) {
+		/* both on this host: the IKE port decides (two plutos on one machine) */
+		bool m0 = c->end[0].ikeport == pluto.ikeport, m1 = c->end[1].ikeport == pluto.ikeport;
+		if (m0 == m1) {
+			if (verbose)
+				plog("cannot orient: both ends are on this host "
+				     "(give them different --ikeport)");
+			return false;
+		}
+		mine = m0 ? 0 : 1;
+	} else if (p0 != NULL || p1 != NULL) {
+		mine = p0 != NULL ? 0 : 1;
+	} else {
+		if (verbose)
+			dbg(DBG_CONTROL, "neither end of the connection is on this host");
+		return false;
+	}
+	c->this = &c->end[mine];
+	c->that = &c->end[!mine];
+	c->interface = mine ? p1 : p0;
+	dbg(DBG_CONTROL, "oriented: this end is %s (%s)", mine ? "right" : "left",
+	    ip_addr_str(&c->this->host));
+	return true;
+}
+
+void connections_reorient(void)
+{
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		log_set_context(c, NULL);
+		if (!connection_orient(c, true) && c->routing != RT_UNROUTED) {
+			/* a connection without an interface cannot keep its routing */
+			states_delete_connection(c);
+			c->routing = RT_UNROUTED;
+			plog("unrouted: no longer oriented");
+		}
+		log_reset_context();
+	}
+}
+
+const char *end_updown(const struct end *e)
+{
+	return e->updown != NULL ? e->updown : PLUTO_UPDOWN_DEFAULT;
+}

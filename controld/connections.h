@@ -1,0 +1,97 @@
+/*
+ * The (potential) connection database, as the pluto manual describes it: named connections,
+ * each with two ends; orientation decides which end is this host.
+ */
+#ifndef PLUTO_CONNECTIONS_H
+#define PLUTO_CONNECTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alg_parse.h"
+#include "id.h"
+#include "ip_addr.h"
+#include "whack_msg.h"
+
+struct iface;
+
+struct end {
+	struct ike_id id;	/* ID_NONE: the host address */
+	enum whack_host_type host_type;
+	ip_address host;	/* unset for %any until instantiated */
+	uint16_t ikeport;	/* where the peer listens (ours: --ikeport) */
+	ip_address nexthop;	/* unset: %direct */
+	bool has_client;
+	ip_subnet client;	/* the host itself when !has_client */
+	char *updown;		/* NULL: the default updown */
+	bool dnskeyondemand;
+};
+
+enum routing {
+	RT_UNROUTED,	      /* no route, no eroute */
+	RT_ROUTED_PROSPECTIVE, /* TRAP eroute: traffic triggers negotiation */
+	RT_ROUTED_TUNNEL,     /* eroute to an IPsec SA */
+	RT_ROUTED_SHUNT,      /* a pass/drop/reject shunt eroute (type=passthrough etc.) */
+};
+
+enum conn_kind {
+	CK_PERMANENT, /* both hosts known */
+	CK_TEMPLATE,  /* peer host %any: instantiated per Road Warrior */
+	CK_INSTANCE,  /* made from a template for one peer */
+};
+
+struct connection {
+	char *name;
+	enum conn_kind kind;
+	unsigned long instance_no;    /* CK_INSTANCE: [N] */
+	struct connection *template;  /* CK_INSTANCE: where it came from */
+	unsigned long next_instance_no;
+
+	struct end end[2];	      /* [0] left (before --to), [1] right */
+	struct end *this, *that;      /* set by orientation; NULL if unoriented */
+	struct iface *interface;      /* the interface this end lives on */
+
+	uint32_t policy;	      /* enum policy_bit */
+	int host_af, tunnel_af;
+	uint32_t ikelifetime, ipseclifetime, rekeymargin, rekeyfuzz, keyingtries;
+	char *ike_str, *esp_str;      /* as configured (NULL: defaults) */
+	struct alg_list ike_algs, esp_algs;
+	uint32_t debugging;	      /* added while dealing with this connection */
+
+	enum routing routing;
+	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
+	unsigned prospective_tries;   /* keying attempts made for the current SA */
+
+	struct connection *next;
+};
+
+/* All connections, in order of addition. */
+extern struct connection *connections;
+
+/*
+ * Add from a whack connection form. Returns RC_SUCCESS (0 lines logged: the caller says
+ * nothing) or an error code with *why set.
+ */
+enum rc_type connection_add(const struct whack_msg *m, const char **why);
+struct connection *connection_find(const char *name);
+/* Delete a connection: its states and routing go with it. */
+void connection_delete(struct connection *c);
+void connection_delete_all(void);
+uint32_t connection_debugging(const struct connection *c);
+/* "name" or "name"[N] peer, for log prefixes; returns the length written. */
+size_t connection_fmt_prefix(const struct connection *c, char *buf, size_t len);
+
+/* Orientation: decide which end is ours from the interfaces; logs why it fails. */
+bool connection_orient(struct connection *c, bool verbose);
+void connections_reorient(void);
+bool connection_oriented(const struct connection *c);
+/* Is the connection's only role to build an ISAKMP SA (no IPsec policy bits)? */
+bool connection_isakmp_only(const struct connection *c);
+
+/* Status form: the connection part. */
+void connections_status(void);
+/* The end's updown command (the configured one or the default). */
+const char *end_updown(const struct end *e);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * What the control plane asks of the protocol engine and the dataplane: route, initiate,
+ * terminate; and what runs once pluto listens (auto=route / auto=start connections).
+ */
+#ifndef PLUTO_ENGINE_H
+#define PLUTO_ENGINE_H
+
+#include <stdbool.h>
+
+struct connection;
+struct ctl_client;
+
+/* whack --route: a TRAP eroute for the connection (the manual's conflict rules apply). */
+void engine_route(struct connection *c);
+/* whack --unroute; deleting: the connection is going away, so its SAs are too. */
+void engine_unroute(struct connection *c, bool deleting);
+/* whack --initiate: progress goes to whack unless async. */
+void engine_initiate(struct connection *c, struct ctl_client *whack, bool async);
+/* whack --terminate: delete the connection's SAs and stop its negotiations. */
+void engine_terminate(struct connection *c);
+/* After whack --listen: route auto=route connections, initiate auto=start ones. */
+void engine_listen_done(void);
+/* Status: shunts and what the engine holds beyond connections and states. */
+void engine_status(void);
+/* Shut down: delete every state (telling peers where the protocol says so). */
+void engine_shutdown(void);
+
+/* Load (or reload) ipsec.secrets; on any error the previous secrets stay. */
+void pluto_load_secrets(void);
+struct secrets;
+/* The secrets in force (NULL before the first load). */
+const struct secrets *pluto_secrets(void);
+
+#endif

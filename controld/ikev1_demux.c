@@ -1,0 +1,580 @@
+/*
+ * Receiving: header, state lookup by cookies and Message ID, duplicate detection (a
+ * retransmitted request gets our last reply again), decryption, payload parsing, the
+ * transition table check, the handler, then one place that commits the result:
+ * state_change(), the reply, the timers.  Also the state hooks and the common helpers
+ * the exchange files share.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "evloop.h"
+#include "ifaces.h"
+#include "ikev1_sa.h"
+#include "log.h"
+#include "pluto.h"
+
+static ikev1_send_fn send_hook;
+
+static const struct ikev1_transition transitions[] = {
+	{ STATE_MAIN_R0, STATE_MAIN_R1, ISAKMP_XCHG_MAIN, false, P(ISAKMP_NEXT_SA),
+	  P(ISAKMP_NEXT_VID), ikev1_main_inI1_outR1, "MI1" },
+	{ STATE_MAIN_I1, STATE_MAIN_I2, ISAKMP_XCHG_MAIN, false, P(ISAKMP_NEXT_SA),
+	  P(ISAKMP_NEXT_VID), ikev1_main_inR1_outI2, "MR1" },
+	{ STATE_MAIN_R1, STATE_MAIN_R2, ISAKMP_XCHG_MAIN, false,
+	  P(ISAKMP_NEXT_KE) | P(ISAKMP_NEXT_NONCE),
+	  P(ISAKMP_NEXT_VID) | P(ISAKMP_NEXT_CR) | P(ISAKMP_NEXT_NATD), ikev1_main_inI2_outR2,
+	  "MI2" },
+	{ STATE_MAIN_I2, STATE_MAIN_I3, ISAKMP_XCHG_MAIN, false,
+	  P(ISAKMP_NEXT_KE) | P(ISAKMP_NEXT_NONCE),
+	  P(ISAKMP_NEXT_VID) | P(ISAKMP_NEXT_CR) | P(ISAKMP_NEXT_NATD), ikev1_main_inR2_outI3,
+	  "MR2" },
+	{ STATE_MAIN_R2, STATE_MAIN_R3, ISAKMP_XCHG_MAIN, true, P(ISAKMP_NEXT_ID),
+	  P(ISAKMP_NEXT_HASH) | P(ISAKMP_NEXT_SIG) | P(ISAKMP_NEXT_CERT) | P(ISAKMP_NEXT_CR) |
+		  P(ISAKMP_NEXT_N) | P(ISAKMP_NEXT_VID),
+	  ikev1_main_inI3_outR3, "MI3" },
+	{ STATE_MAIN_I3, STATE_MAIN_I4, ISAKMP_XCHG_MAIN, true, P(ISAKMP_NEXT_ID),
+	  P(ISAKMP_NEXT_HASH) | P(ISAKMP_NEXT_SIG) | P(ISAKMP_NEXT_CERT) | P(ISAKMP_NEXT_N) |
+		  P(ISAKMP_NEXT_VID),
+	  ikev1_main_inR3, "MR3" },
+	{ STATE_QUICK_R0, STATE_QUICK_R1, ISAKMP_XCHG_QUICK, true,
+	  P(ISAKMP_NEXT_HASH) | P(ISAKMP_NEXT_SA) | P(ISAKMP_NEXT_NONCE),
+	  P(ISAKMP_NEXT_KE) | P(ISAKMP_NEXT_ID) | P(ISAKMP_NEXT_N), ikev1_quick_inI1_outR1,
+	  "QI1" },
+	{ STATE_QUICK_I1, STATE_QUICK_I2, ISAKMP_XCHG_QUICK, true,
+	  P(ISAKMP_NEXT_HASH) | P(ISAKMP_NEXT_SA) | P(ISAKMP_NEXT_NONCE),
+	  P(ISAKMP_NEXT_KE) | P(ISAKMP_NEXT_ID) | P(ISAKMP_NEXT_N), ikev1_quick_inR1_outI2,
+	  "QR1" },
+	{ STATE_QUICK_R1, STATE_QUICK_R2, ISAKMP_XCHG_QUICK, true, P(ISAKMP_NEXT_HASH), 0,
+	  ikev1_quick_inI2, "QI2" },
+};
+
+const struct ikev1_transition *ikev1_transition_for(enum state_kind from, uint8_t xchg)
+{
+	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+		if (transitions[i].from == from && transitions[i].xchg == xchg)
+			return &transitions[i];
+	}
+	return NULL;
+}
+
+const char *ikev1_check_payloads(const struct ike_digest *d, uint32_t required,
+				 uint32_t optional)
+{
+	static __thread char why[96];
+
+	for (unsigned i = 0; i < d->npayloads; i++) {
+		unsigned t = d->payloads[i].type;
+		if (t >= 32 || !((required | optional) & P(t))) {
+			snprintf(why, sizeof(why), "unexpected payload %s (%u)",
+				 isakmp_payload_name(t), t);
+			return why;
+		}
+	}
+	for (unsigned t = 0; t < 32; t++) {
+		if ((required & P(t)) && (t >= ISAKMP_NEXT_ROOF || d->count[t] == 0)) {
+			snprintf(why, sizeof(why), "missing payload %s", isakmp_payload_name(t));
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* --- state objects ----------------------------------------------------------- */
+
+static void free_proto(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	crypto_dh_free(sa->dh);
+	ikev1_kdf_wipe(&sa->kdf);
+	free(sa->sai_b);
+	free(sa->last_out);
+	crypto_cleanse(sa, sizeof(*sa));
+	free(sa);
+	st->proto = NULL;
+}
+
+static void before_delete(struct state *st)
+{
+	if (st->proto == NULL)
+		return;
+	struct ctl_client *prev = ikev1_log_state(st);
+	ikev1_info_send_delete(st);
+	if (ikev1_sa(st)->installed)
+		ikev1_remove_ipsec_sa(st);
+	ikev1_log_done(prev);
+}
+
+static void status_detail(const struct state *st, char *buf, unsigned len)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	char ev[64], alg[128];
+
+	if (sa == NULL)
+		return;
+	ikev1_timer_status(st, ev, sizeof(ev));
+	if (state_is_phase1(st->kind)) {
+		ikev1_p1_alg_format(&sa->p1, alg, sizeof(alg));
+		snprintf(buf, len, "%s; ISAKMP SA %s; %s; %s%s", ev,
+			 sa->p1.encr ? alg : "(negotiating)",
+			 sa->p1.auth == OAKLEY_AUTH_RSA_SIG ? "RSASIG" : "PSK",
+			 sa->initiator ? "initiator" : "responder",
+			 st->connection && st->connection->newest_isakmp_sa == st->serial ?
+				 "; newest ISAKMP" :
+				 "");
+		return;
+	}
+	ikev1_p2_alg_format(&sa->p2, alg, sizeof(alg));
+	uint32_t out, in;
+	memcpy(&out, sa->peer_spi, 4);
+	memcpy(&in, sa->our_spi, 4);
+	snprintf(buf, len, "%s; IPsec SA esp.%08x@%s (out) esp.%08x@%s (in) %s%s; %s", ev,
+		 ntohl(out), ip_addr_str(&sa->peer), ntohl(in),
+		 sa->iface ? ip_addr_str(&sa->iface->addr) : "?", sa->p2.transform ? alg : "",
+		 sa->p2.group ? " PFS" : "", sa->initiator ? "initiator" : "responder");
+}
+
+static const struct state_ops ops = {
+	.free_proto = free_proto,
+	.status_detail = status_detail,
+	.before_delete = before_delete,
+};
+
+void ikev1_init(void)
+{
+	state_set_ops(&ops);
+	ifaces_set_receiver(ikev1_receive);
+}
+
+void ikev1_set_send_hook(ikev1_send_fn fn)
+{
+	send_hook = fn;
+}
+
+struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator)
+{
+	struct ikev1_sa *sa = calloc(1, sizeof(*sa));
+	struct state *st;
+
+	if (sa == NULL || (st = state_new(c, kind)) == NULL) {
+		free(sa);
+		plog("out of memory for a new state");
+		return NULL;
+	}
+	st->proto = sa;
+	sa->initiator = initiator;
+	sa->iface = c->interface;
+	sa->peer = c->that->host;
+	sa->peer_port = c->that->ikeport ? c->that->ikeport : PLUTO_DEFAULT_IKEPORT;
+	sa->keying_try = 1;
+	return st;
+}
+
+/* --- logging and progress ---------------------------------------------------- */
+
+struct ctl_client *ikev1_log_state(struct state *st)
+{
+	struct ctl_client *prev = log_get_whack();
+
+	log_set_context(st->connection, st);
+	if (st->whack != NULL)
+		log_set_whack(st->whack);
+	return prev;
+}
+
+void ikev1_log_done(struct ctl_client *prev)
+{
+	log_set_whack(prev);
+}
+
+void ikev1_change(struct state *st, enum state_kind to)
+{
+	state_change(st, to);
+	enum rc_type rc = state_is_established(to) ? RC_SUCCESS : RC_NEW_STATE + to;
+	loglog(rc, "%s: %s", state_name(to), state_story(to));
+}
+
+void ikev1_fail(struct state *st, enum rc_type rc, const char *why)
+{
+	struct ctl_client *prev = ikev1_log_state(st);
+
+	loglog(rc, "%s", why);
+	state_delete(st);
+	ikev1_log_done(prev);
+	log_reset_context();
+}
+
+/* --- sending ----------------------------------------------------------------- */
+
+void ikev1_send_to(struct iface *ifp, const ip_address *to, uint16_t port, const uint8_t *buf,
+		   size_t len)
+{
+	dbg(DBG_RAW, "sending %zu bytes to %s:%u", len, ip_addr_str(to), port);
+	if (send_hook != NULL) {
+		send_hook(ifp, buf, len, to, port);
+		return;
+	}
+	if (ifp == NULL) {
+		plog_rl("cannot send: no interface");
+		return;
+	}
+	int r = iface_send(ifp, buf, len, to, port);
+	if (r < 0)
+		plog_rl("sending %zu bytes to %s:%u failed: %s", len, ip_addr_str(to), port,
+			strerror(-r));
+}
+
+void ikev1_send_raw(const struct ikev1_sa *sa, const uint8_t *buf, size_t len)
+{
+	ikev1_send_to(sa->iface, &sa->peer, sa->peer_port, buf, len);
+}
+
+void ikev1_keep_last_out(struct ikev1_sa *sa, const uint8_t *buf, size_t len)
+{
+	uint8_t *copy = malloc(len);
+
+	free(sa->last_out);
+	sa->last_out = copy;
+	sa->last_out_len = copy != NULL ? len : 0;
+	if (copy != NULL)
+		memcpy(copy, buf, len);
+}
+
+void ikev1_send_request(struct state *st, const uint8_t *buf, size_t len)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	ikev1_keep_last_out(sa, buf, len);
+	ikev1_send_raw(sa, buf, len);
+	sa->retransmits = 0;
+	ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
+}
+
+/* --- lookups ----------------------------------------------------------------- */
+
+static const uint8_t zero_cookie[IKEV1_COOKIE_LEN];
+
+struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie)
+{
+	for (struct state *st = states; st != NULL; st = st->next) {
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (sa != NULL && state_is_phase1(st->kind) &&
+		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
+		    memcmp(sa->rcookie, rcookie, IKEV1_COOKIE_LEN) == 0)
+			return st;
+	}
+	return NULL;
+}
+
+struct state *ikev1_find_main_i1(const uint8_t *icookie)
+{
+	for (struct state *st = states; st != NULL; st = st->next) {
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (sa != NULL && st->kind == STATE_MAIN_I1 &&
+		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0)
+			return st;
+	}
+	return NULL;
+}
+
+/* A responder state already made for this MI1 (a retransmitted MI1). */
+static struct state *find_responder(const uint8_t *icookie, const ip_address *from)
+{
+	for (struct state *st = states; st != NULL; st = st->next) {
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (sa != NULL && state_is_phase1(st->kind) && !sa->initiator &&
+		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
+		    ip_addr_eq(&sa->peer, from))
+			return st;
+	}
+	return NULL;
+}
+
+static struct state *find_quick(unsigned long isakmp, uint32_t msgid)
+{
+	for (struct state *st = states; st != NULL; st = st->next) {
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp &&
+		    sa->msgid == msgid)
+			return st;
+	}
+	return NULL;
+}
+
+struct state *ikev1_usable_isakmp(struct connection *c)
+{
+	struct state *best = NULL;
+
+	for (struct state *st = states; st != NULL; st = st->next) {
+		if (st->connection == c && (st->kind == STATE_MAIN_I4 || st->kind == STATE_MAIN_R3) &&
+		    (best == NULL || st->serial > best->serial))
+			best = st;
+	}
+	return best;
+}
+
+bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xchg, uint8_t flags,
+		     uint32_t msgid)
+{
+	struct ike_hdr h = { .xchg = xchg, .flags = flags, .msgid = msgid };
+
+	memcpy(h.icookie, sa->icookie, IKEV1_COOKIE_LEN);
+	memcpy(h.rcookie, sa->rcookie, IKEV1_COOKIE_LEN);
+	return ike_codec_emit_header(o, &h);
+}
+
+/* --- receiving ---------------------------------------------------------------- */
+
+/* The ISAKMP SA whose keys protect st's messages (st itself in phase 1). */
+static struct ikev1_sa *keys_of(const struct state *st)
+{
+	if (state_is_phase1(st->kind))
+		return ikev1_sa(st);
+	struct state *p1 = state_by_serial(st->clonedfrom);
+	return p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed ? ikev1_sa(p1) : NULL;
+}
+
+/* Decrypt (when the row says so) and parse the payloads; NULL or why. */
+static const char *open_message(struct state *st, const struct ikev1_transition *t,
+				struct ikev1_msg *m)
+{
+	static uint8_t plain[IKEV1_MAX_DATAGRAM];
+	struct ikev1_sa *sa = ikev1_sa(st);
+	bool enc = m->d->hdr.flags & ISAKMP_FLAG_ENCRYPTION;
+
+	if (enc != t->encrypted)
+		return enc ? "unexpectedly encrypted" : "should have been encrypted";
+	m->plain = m->d->body.ptr;
+	m->plain_len = m->d->body.len;
+	if (enc) {
+		const struct ikev1_sa *k = keys_of(st);
+		if (k == NULL)
+			return "no keys for an encrypted message";
+		const char *err = ikev1_decrypt(k->p1.encr, k->kdf.enc_key, k->kdf.enc_key_len,
+						sa->iv, m->d->body, plain, sizeof(plain));
+		if (err != NULL)
+			return err;
+		m->plain = plain;
+	}
+	return ike_codec_parse_payloads(m->d, m->plain, m->plain_len);
+}
+
+/* After an established SA: newest bookkeeping, Quick Mode or the whack client's release. */
+static void established(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct connection *c = st->connection;
+
+	ikev1_schedule_lifetime(st);
+	if (state_is_phase1(st->kind)) {
+		c->newest_isakmp_sa = st->serial;
+		if (sa->initiator && sa->want_phase2 && !connection_isakmp_only(c)) {
+			struct ctl_client *w = st->whack;
+			st->whack = NULL;
+			ikev1_quick_outI1(st, w, 0);
+			if (w != NULL)
+				ctl_client_release(w);
+			return;
+		}
+	} else {
+		c->newest_ipsec_sa = st->serial;
+		ikev1_install_ipsec_sa(st, false);
+	}
+	if (st->whack != NULL) {
+		ctl_client_release(st->whack);
+		st->whack = NULL;
+	}
+}
+
+static void commit(struct state *st, const struct ikev1_transition *t, struct ikev1_msg *m,
+		   const uint8_t *digest)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	memcpy(sa->last_in, digest, sizeof(sa->last_in));
+	sa->have_last_in = true;
+	sa->retransmits = 0;
+	ikev1_change(st, t->to);
+	if (m->have_reply) {
+		ikev1_keep_last_out(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
+		ikev1_send_raw(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
+	}
+	if (state_is_established(t->to))
+		established(st);
+	else
+		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
+}
+
+static void refuse(struct state *st, struct ikev1_msg *m, bool fresh)
+{
+	if (m->notify != 0) {
+		struct state *p1 = state_is_phase1(st->kind) ? NULL : state_by_serial(st->clonedfrom);
+		if (p1 != NULL)
+			ikev1_info_send_notify(p1, m->notify, ISAKMP_PROTO_ISAKMP, NULL, 0);
+		else
+			ikev1_info_send_clear_notify(m, m->notify);
+	}
+	if (fresh)
+		state_delete(st);
+}
+
+/* Run one message through st's transition. fresh: st was made for this message. */
+static void process(struct state *st, struct ikev1_msg *m, bool fresh)
+{
+	static uint8_t reply[IKEV1_MSG_MAX];
+	struct ikev1_sa *sa = ikev1_sa(st);
+	uint8_t digest[CRYPTO_MAX_HASH] = { 0 }, saved_iv[CRYPTO_MAX_BLOCK];
+	struct crypto_chunk raw = CRYPTO_CHUNK(m->raw, m->raw_len);
+
+	crypto_hash(OAKLEY_HASH_SHA1, &raw, 1, digest, sizeof(digest));
+	if (sa->have_last_in && crypto_memeq(digest, sa->last_in, sizeof(digest))) {
+		if (sa->last_out != NULL) {
+			dbg(DBG_CONTROL, "retransmitting in response to duplicate packet; already %s",
+			    state_name(st->kind));
+			ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
+		}
+		return;
+	}
+	const struct ikev1_transition *t = ikev1_transition_for(st->kind, m->d->hdr.xchg);
+	if (t == NULL) {
+		plog_rl("dropping unexpected %s message in %s", isakmp_xchg_name(m->d->hdr.xchg),
+			state_name(st->kind));
+		return;
+	}
+	memcpy(saved_iv, sa->iv, sizeof(saved_iv));
+	const char *err = open_message(st, t, m);
+	if (err == NULL)
+		err = ikev1_check_payloads(m->d, t->required, t->optional);
+	if (err != NULL) {
+		memcpy(sa->iv, saved_iv, sizeof(saved_iv));
+		plog_rl("dropping %s from %s:%u: %s", t->what, ip_addr_str(&m->from), m->port, err);
+		if (fresh)
+			state_delete(st);
+		return;
+	}
+	cursor_out_init(&m->out, reply, sizeof(reply));
+	enum ikev1_stf stf = t->handler(st, m);
+	if (stf == STF_OK) {
+		commit(st, t, m, digest);
+		return;
+	}
+	memcpy(sa->iv, saved_iv, sizeof(saved_iv));
+	if (stf == STF_FATAL)
+		state_delete(st);
+	else
+		refuse(st, m, fresh);
+}
+
+static void receive_main(struct ikev1_msg *m)
+{
+	const struct ike_hdr *h = &m->d->hdr;
+	struct state *st;
+	bool fresh = false;
+
+	if (h->msgid != 0) {
+		plog_rl("Main Mode message from %s with a non-zero Message ID", ip_addr_str(&m->from));
+		return;
+	}
+	if (memcmp(h->rcookie, zero_cookie, IKEV1_COOKIE_LEN) == 0) {
+		st = find_responder(h->icookie, &m->from);
+		if (st == NULL) {
+			st = ikev1_main_responder_state(m);
+			fresh = true;
+		}
+	} else {
+		st = ikev1_find_isakmp(h->icookie, h->rcookie);
+		if (st == NULL)
+			st = ikev1_find_main_i1(h->icookie);
+	}
+	if (st == NULL) {
+		if (!fresh)
+			plog_rl("Main Mode message from %s for an unknown SA", ip_addr_str(&m->from));
+		return;
+	}
+	struct ctl_client *prev = ikev1_log_state(st);
+	process(st, m, fresh);
+	ikev1_log_done(prev);
+}
+
+static void receive_quick(struct ikev1_msg *m)
+{
+	const struct ike_hdr *h = &m->d->hdr;
+	struct state *p1 = ikev1_find_isakmp(h->icookie, h->rcookie);
+	bool fresh = false;
+
+	if (p1 == NULL || !state_is_established(p1->kind)) {
+		plog_rl("Quick Mode message from %s without an established ISAKMP SA",
+			ip_addr_str(&m->from));
+		return;
+	}
+	if (h->msgid == 0) {
+		plog_rl("Quick Mode message from %s with Message ID 0", ip_addr_str(&m->from));
+		return;
+	}
+	struct state *st = find_quick(p1->serial, h->msgid);
+	if (st == NULL) {
+		st = ikev1_quick_responder_state(p1, h->msgid);
+		fresh = true;
+	}
+	if (st == NULL)
+		return;
+	struct ctl_client *prev = ikev1_log_state(st);
+	process(st, m, fresh);
+	ikev1_log_done(prev);
+}
+
+void ikev1_receive(struct iface *ifp, const uint8_t *buf, size_t len, const ip_address *from,
+		   uint16_t port)
+{
+	static struct ike_digest d;
+	struct ikev1_msg m = { .iface = ifp, .from = *from, .port = port, .raw = buf,
+			       .raw_len = len, .d = &d };
+	const char *err = ike_codec_parse_header(&d, buf, len);
+	char flags[32];
+
+	if (err != NULL) {
+		plog_rl("dropping packet from %s:%u: %s", ip_addr_str(from), port, err);
+		return;
+	}
+	m.raw_len = d.msg.len;
+	dbg(DBG_RAW, "received %zu bytes from %s:%u: %s, flags %s", len, ip_addr_str(from), port,
+	    isakmp_xchg_name(d.hdr.xchg), isakmp_flags_name(d.hdr.flags, flags, sizeof(flags)));
+	if (d.hdr.flags & ISAKMP_FLAG_COMMIT)
+		plog_rl("IKE message has the Commit Flag set but Pluto doesn't implement this "
+			"feature; ignoring flag");
+	switch (d.hdr.xchg) {
+	case ISAKMP_XCHG_MAIN:
+		receive_main(&m);
+		break;
+	case ISAKMP_XCHG_QUICK:
+		receive_quick(&m);
+		break;
+	case ISAKMP_XCHG_INFO:
+		ikev1_info_receive(&m);
+		break;
+	default:
+		plog_rl("dropping packet from %s:%u: unsupported exchange type %s (%u)",
+			ip_addr_str(from), port, isakmp_xchg_name(d.hdr.xchg), d.hdr.xchg);
+		break;
+	}
+	log_reset_context();
+}
+
+void ikev1_initiate(struct connection *c, struct ctl_client *whack)
+{
+	struct state *p1 = ikev1_usable_isakmp(c);
+
+	if (p1 == NULL) {
+		ikev1_main_outI1(c, whack, 1, 0, true);
+		return;
+	}
+	if (connection_isakmp_only(c)) {
+		loglog(RC_SUCCESS, "ISAKMP SA #%lu is already established", p1->serial);
+		return;
+	}
+	ikev1_quick_outI1(p1, whack, 0);
+}

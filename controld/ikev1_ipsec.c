@@ -1,0 +1,122 @@
+/*
+ * The kernel hook of an established IPsec SA: the inbound and outbound ESP SAs and the
+ * out/in/fwd policies between the clients, through kernel.h (XFRM; a no-op that logs at
+ * debug level under --noklips).  Policies follow the connection's newest IPsec SA.
+ */
+#include <arpa/inet.h>
+#include <linux/xfrm.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "ifaces.h"
+#include "ikev1_sa.h"
+#include "kernel.h"
+#include "log.h"
+
+/* One reqid per connection (instance), stable across rekeys, in pluto's band. */
+static uint32_t conn_reqid(const struct connection *c)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = c->name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h ^= (uint32_t)c->instance_no * 0x9e3779b1u;
+	return KERNEL_REQID_MIN + (h % (KERNEL_REQID_MAX - KERNEL_REQID_MIN + 1));
+}
+
+static ip_address our_addr(const struct state *st)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+
+	return sa->iface != NULL ? sa->iface->addr : st->connection->this->host;
+}
+
+static void fill(struct kernel_sa *k, const struct state *st, bool inbound)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	uint32_t spi;
+
+	memset(k, 0, sizeof(*k));
+	k->src = inbound ? sa->peer : our_addr(st);
+	k->dst = inbound ? our_addr(st) : sa->peer;
+	memcpy(&spi, inbound ? sa->our_spi : sa->peer_spi, sizeof(spi));
+	k->spi = ntohl(spi);
+	k->proto = IPPROTO_ESP;
+	k->tunnel = sa->p2.encap == ISAKMP_ENCAP_TUNNEL;
+	k->src_client = inbound ? sa->peer_client : sa->our_client;
+	k->dst_client = inbound ? sa->our_client : sa->peer_client;
+	k->encr = sa->p2.transform;
+	k->enc_keylen_bits = sa->p2.keylen;
+	k->integ = sa->p2.auth;
+	const uint8_t *km = inbound ? sa->keymat_in : sa->keymat_out;
+	if (sa->enc_keylen <= KERNEL_ENC_KEY_MAX && sa->auth_keylen <= KERNEL_AUTH_KEY_MAX) {
+		memcpy(k->enc_key, km, sa->enc_keylen);
+		k->enc_key_len = (uint8_t)sa->enc_keylen;
+		memcpy(k->auth_key, km + sa->enc_keylen, sa->auth_keylen);
+		k->auth_key_len = (uint8_t)sa->auth_keylen;
+	}
+	k->replay_window = KERNEL_REPLAY_WINDOW_DEFAULT;
+	k->hard_seconds = sa->p2.life ? sa->p2.life + 60 : 0; /* pluto expires it first */
+	k->reqid = conn_reqid(st->connection);
+}
+
+static int add_policies(const struct state *st)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	ip_address us = our_addr(st);
+	bool tunnel = sa->p2.encap == ISAKMP_ENCAP_TUNNEL;
+	uint32_t reqid = conn_reqid(st->connection);
+	int r = kernel_add_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client, &us,
+				  &sa->peer, IPPROTO_ESP, tunnel, reqid, 0, true);
+
+	if (r == 0)
+		r = kernel_add_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client, &sa->peer,
+				      &us, IPPROTO_ESP, tunnel, reqid, 0, true);
+	if (r == 0 && tunnel)
+		r = kernel_add_policy(XFRM_POLICY_FWD, &sa->peer_client, &sa->our_client,
+				      &sa->peer, &us, IPPROTO_ESP, tunnel, reqid, 0, true);
+	return r;
+}
+
+void ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct kernel_sa k;
+
+	if (!(sa->installed & IKEV1_INSTALLED_IN)) {
+		fill(&k, st, true);
+		if (kernel_add_sa(&k, false) == 0)
+			sa->installed |= IKEV1_INSTALLED_IN;
+		dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
+		crypto_cleanse(&k, sizeof(k));
+	}
+	if (inbound_only || (sa->installed & IKEV1_INSTALLED_OUT))
+		return;
+	fill(&k, st, false);
+	if (kernel_add_sa(&k, false) == 0 && add_policies(st) == 0)
+		sa->installed |= IKEV1_INSTALLED_OUT;
+	dbg(DBG_KERNEL, "outbound ESP SA 0x%08x and policies installed", k.spi);
+	crypto_cleanse(&k, sizeof(k));
+}
+
+void ikev1_remove_ipsec_sa(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	ip_address us = our_addr(st);
+	uint32_t in, out;
+
+	memcpy(&in, sa->our_spi, sizeof(in));
+	memcpy(&out, sa->peer_spi, sizeof(out));
+	if (sa->installed & IKEV1_INSTALLED_OUT) {
+		kernel_del_sa(&sa->peer, ntohl(out), IPPROTO_ESP);
+		if (st->connection->newest_ipsec_sa == st->serial) {
+			kernel_del_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client);
+			kernel_del_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client);
+			if (sa->p2.encap == ISAKMP_ENCAP_TUNNEL)
+				kernel_del_policy(XFRM_POLICY_FWD, &sa->peer_client, &sa->our_client);
+		}
+	}
+	if (sa->installed & IKEV1_INSTALLED_IN)
+		kernel_del_sa(&us, ntohl(in), IPPROTO_ESP);
+	sa->installed = 0;
+}

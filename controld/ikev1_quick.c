@@ -1,0 +1,524 @@
+/*
+ * Quick Mode (RFC 2409 5.5): three messages under an established ISAKMP SA, each
+ * encrypted with the exchange's own IV chain, for one ESP SA pair.
+ *
+ *   Initiator                                   Responder
+ *   QI1 HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]  ->          STATE_QUICK_I1
+ *                <- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]  STATE_QUICK_R1
+ *   QI2 HDR*, HASH(3)                                ->          STATE_QUICK_I2
+ *                                                                STATE_QUICK_R2
+ * HASH(1) = prf(SKEYID_a, M-ID | rest), HASH(2) = prf(SKEYID_a, M-ID | Ni_b | rest),
+ * HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b); "rest" is everything after the HASH
+ * payload, padding excluded.  Client IDs go out always (tunnel mode).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ikev1_sa.h"
+#include "log.h"
+
+uint32_t ikev1_new_msgid(const struct state *isakmp)
+{
+	for (;;) {
+		uint32_t id = 0;
+		bool used = false;
+		crypto_random(&id, sizeof(id));
+		for (struct state *st = states; st != NULL && id != 0; st = st->next) {
+			if (st->clonedfrom == isakmp->serial && st->proto != NULL &&
+			    ikev1_sa(st)->msgid == id)
+				used = true;
+		}
+		if (id != 0 && !used)
+			return id;
+	}
+}
+
+/* A fresh inbound SPI outside 0..0xFFF (the manual). */
+static void new_spi(uint8_t *spi)
+{
+	uint32_t v;
+
+	do
+		crypto_random(&v, sizeof(v));
+	while (v < IKEV1_MIN_SPI);
+	v = htonl(v);
+	memcpy(spi, &v, sizeof(v));
+}
+
+/* --- client IDs -------------------------------------------------------------- */
+
+static void client_to_id(const ip_subnet *s, struct ike_id_payload *p, uint8_t *buf)
+{
+	unsigned n = ip_af_len(s->addr.af);
+	bool v4 = s->addr.af == AF_INET;
+
+	memset(p, 0, sizeof(*p));
+	memcpy(buf, s->addr.bytes, n);
+	if (ip_subnet_is_host(s)) {
+		p->type = v4 ? ISAKMP_ID_IPV4_ADDR : ISAKMP_ID_IPV6_ADDR;
+		p->data = (struct ike_chunk){ buf, n };
+		return;
+	}
+	ip_address mask = ip_subnet_mask(s);
+	memcpy(buf + n, mask.bytes, n);
+	p->type = v4 ? ISAKMP_ID_IPV4_ADDR_SUBNET : ISAKMP_ID_IPV6_ADDR_SUBNET;
+	p->data = (struct ike_chunk){ buf, 2 * n };
+}
+
+static int mask_bits(const uint8_t *m, unsigned n)
+{
+	int bits = 0;
+	unsigned i = 0;
+
+	for (; i < n && m[i] == 0xff; i++)
+		bits += 8;
+	if (i < n) {
+		uint8_t b = m[i++];
+		while (b & 0x80) {
+			bits++;
+			b = (uint8_t)(b << 1);
+		}
+		if (b != 0)
+			return -1;
+	}
+	for (; i < n; i++) {
+		if (m[i] != 0)
+			return -1;
+	}
+	return bits;
+}
+
+static const char *client_from_id(const struct ike_payload *pl, ip_subnet *s)
+{
+	struct ike_id_payload p;
+	const char *err = ike_codec_parse_id(pl, &p);
+
+	if (err != NULL)
+		return err;
+	bool v4 = p.type == ISAKMP_ID_IPV4_ADDR || p.type == ISAKMP_ID_IPV4_ADDR_SUBNET;
+	bool subnet = p.type == ISAKMP_ID_IPV4_ADDR_SUBNET || p.type == ISAKMP_ID_IPV6_ADDR_SUBNET;
+	if (!v4 && p.type != ISAKMP_ID_IPV6_ADDR && p.type != ISAKMP_ID_IPV6_ADDR_SUBNET)
+		return "unsupported client ID type";
+	unsigned n = ip_af_len(v4 ? AF_INET : AF_INET6);
+	if (p.data.len != (subnet ? 2 * n : n))
+		return "client ID of the wrong length";
+	memset(s, 0, sizeof(*s));
+	s->addr.af = v4 ? AF_INET : AF_INET6;
+	memcpy(s->addr.bytes, p.data.ptr, n);
+	int bits = subnet ? mask_bits(p.data.ptr + n, n) : (int)(8 * n);
+	if (bits < 0)
+		return "client ID netmask is not contiguous";
+	s->maskbits = (uint8_t)bits;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned keep = (unsigned)bits >= 8 * (i + 1) ? 8 : (unsigned)bits > 8 * i ? (unsigned)bits - 8 * i : 0;
+		if (s->addr.bytes[i] & (uint8_t)~(0xff << (8 - keep)))
+			return "client ID address has host bits set";
+	}
+	return NULL;
+}
+
+static bool emit_client_ids(struct cursor_out *o, const ip_subnet *ci, const ip_subnet *cr)
+{
+	uint8_t b1[32], b2[32];
+	struct ike_id_payload i1, i2;
+
+	client_to_id(ci, &i1, b1);
+	client_to_id(cr, &i2, b2);
+	return ike_codec_emit_id(o, &i1) && ike_codec_emit_id(o, &i2);
+}
+
+/* IDci and IDcr of a message, or both absent (then the hosts). */
+static const char *pull_client_ids(const struct ikev1_msg *m, ip_subnet *ci, ip_subnet *cr,
+				   bool *present)
+{
+	const struct ike_payload *p = ike_digest_first(m->d, ISAKMP_NEXT_ID);
+
+	*present = p != NULL;
+	if (p == NULL)
+		return NULL;
+	const struct ike_payload *q = ike_digest_next(m->d, p);
+	if (q == NULL || ike_digest_next(m->d, q) != NULL)
+		return "Quick Mode needs two client IDs or none";
+	const char *err = client_from_id(p, ci);
+	return err != NULL ? err : client_from_id(q, cr);
+}
+
+/* --- hashes ------------------------------------------------------------------ */
+
+/* The bytes after the (first) HASH payload, padding excluded. */
+static const char *after_hash(const struct ikev1_msg *m, struct crypto_chunk *rest,
+			      struct ike_chunk *hash)
+{
+	if (m->d->npayloads == 0 || m->d->payloads[0].type != ISAKMP_NEXT_HASH)
+		return "HASH payload is not the first";
+	const char *err = ike_codec_parse_hash(&m->d->payloads[0], hash);
+	if (err != NULL)
+		return err;
+	struct cursor c, hp = m->d->payloads[0].pbs;
+	hp.cur = hp.start;
+	cursor_init(&c, m->plain, m->plain_len - m->d->padding);
+	if (!cursor_skip(&c, cursor_left(&hp)))
+		return "HASH payload outside the message";
+	cursor_rest(&c, &rest->ptr, &rest->len);
+	return NULL;
+}
+
+static const char *check_hash(const struct ikev1_sa *p1, struct ike_chunk got,
+			      const uint8_t *want)
+{
+	if (got.len != p1->kdf.prf_len || !crypto_memeq(got.ptr, want, got.len))
+		return "HASH does not match computed value";
+	return NULL;
+}
+
+/* --- keys -------------------------------------------------------------------- */
+
+static const char *compute_keymat(struct ikev1_sa *sa, const struct ikev1_sa *p1,
+				  struct crypto_chunk peer_ke)
+{
+	uint8_t g[IKEV1_MAX_KE];
+	size_t glen = 0;
+	const char *err = NULL;
+
+	if (sa->p2.group != 0) {
+		err = crypto_dh_shared(sa->dh, peer_ke, g, sizeof(g), &glen);
+		if (err != NULL)
+			return err;
+	}
+	sa->enc_keylen = ikev1_esp_enc_keylen(&sa->p2);
+	sa->auth_keylen = ikev1_esp_auth_keylen(&sa->p2);
+	size_t len = sa->enc_keylen + sa->auth_keylen;
+	struct crypto_chunk gq = CRYPTO_CHUNK(g, glen), ni = CRYPTO_CHUNK(sa->ni, sa->ni_len),
+			    nr = CRYPTO_CHUNK(sa->nr, sa->nr_len);
+	if (len > IKEV1_MAX_KEYMAT ||
+	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->our_spi, 4), ni, nr,
+			     sa->keymat_in, len) < 0 ||
+	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->peer_spi, 4), ni,
+			     nr, sa->keymat_out, len) < 0)
+		err = "KEYMAT derivation failed";
+	crypto_cleanse(g, sizeof(g));
+	crypto_dh_free(sa->dh);
+	sa->dh = NULL;
+	return err;
+}
+
+static const char *pull_nonce_ke(const struct ikev1_msg *m, struct ikev1_sa *sa, uint8_t *nonce,
+				 size_t *nonce_len, struct crypto_chunk *ke)
+{
+	struct ike_chunk n, k = { NULL, 0 };
+	const struct ike_payload *kp = ike_digest_first(m->d, ISAKMP_NEXT_KE);
+	const char *err = ike_codec_parse_nonce(ike_digest_first(m->d, ISAKMP_NEXT_NONCE), &n);
+
+	if (err != NULL)
+		return err;
+	if (n.len < ISAKMP_NONCE_MIN || n.len > ISAKMP_NONCE_MAX)
+		return "nonce length outside 8..256";
+	if ((sa->p2.group != 0) != (kp != NULL))
+		return sa->p2.group ? "PFS needs a KE payload" : "KE payload without PFS";
+	if (kp != NULL && (err = ike_codec_parse_ke(kp, &k)) != NULL)
+		return err;
+	memcpy(nonce, n.ptr, n.len);
+	*nonce_len = n.len;
+	*ke = CRYPTO_CHUNK(k.ptr, k.len);
+	return NULL;
+}
+
+static struct ikev1_sa *parent(const struct state *st)
+{
+	struct state *p1 = state_by_serial(st->clonedfrom);
+
+	return p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed ? ikev1_sa(p1) : NULL;
+}
+
+/* Nonce and (with PFS) KE of ours; the message's HASH patched and the whole encrypted. */
+static bool make_nonce_ke(struct ikev1_sa *sa, uint8_t *nonce, size_t *nonce_len, uint8_t *ke,
+			  size_t *ke_len)
+{
+	*nonce_len = IKEV1_NONCE_LEN;
+	if (crypto_random(nonce, IKEV1_NONCE_LEN) < 0)
+		return false;
+	if (sa->p2.group == 0)
+		return true;
+	return crypto_dh_new(sa->p2.group, &sa->dh) == 0 &&
+	       crypto_dh_public(sa->dh, ke, IKEV1_MAX_KE, ke_len) == 0;
+}
+
+enum qm_hash { QM_HASH1, QM_HASH2 };
+
+static bool seal(struct cursor_out *o, const struct ikev1_sa *p1, struct ikev1_sa *sa,
+		 size_t hash_at, enum qm_hash which)
+{
+	size_t from = hash_at + p1->kdf.prf_len;
+	uint8_t h[CRYPTO_MAX_HASH];
+
+	if (!cursor_out_ok(o) || cursor_out_len(o) < from)
+		return false;
+	struct crypto_chunk rest = CRYPTO_CHUNK(cursor_out_window(o, from, cursor_out_len(o) - from),
+						cursor_out_len(o) - from);
+	int r = which == QM_HASH1 ?
+			ikev1_kdf_hash_msgid(&p1->kdf, sa->msgid, rest, h) :
+			ikev1_kdf_qm_hash2(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len), rest, h);
+	return r == 0 && cursor_out_patch(o, hash_at, h, p1->kdf.prf_len) &&
+	       ikev1_encrypt_finish(o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, sa->iv);
+}
+
+/* --- QI1 --------------------------------------------------------------------- */
+
+static struct state *quick_state(struct state *isakmp, enum state_kind kind, bool initiator,
+				 uint32_t msgid)
+{
+	struct ikev1_sa *p1 = ikev1_sa(isakmp);
+	struct state *st = ikev1_state_new(isakmp->connection, kind, initiator);
+
+	if (st == NULL)
+		return NULL;
+	struct ikev1_sa *sa = ikev1_sa(st);
+	st->clonedfrom = isakmp->serial;
+	memcpy(sa->icookie, p1->icookie, IKEV1_COOKIE_LEN);
+	memcpy(sa->rcookie, p1->rcookie, IKEV1_COOKIE_LEN);
+	sa->iface = p1->iface;
+	sa->peer = p1->peer;
+	sa->peer_port = p1->peer_port;
+	sa->msgid = msgid;
+	sa->iv_len = ikev1_blocksize(p1);
+	sa->our_client = isakmp->connection->this->client;
+	sa->peer_client = isakmp->connection->that->client;
+	if (!ikev1_msgid_iv(p1, msgid, sa->iv)) {
+		state_delete(st);
+		return NULL;
+	}
+	return st;
+}
+
+static bool build_qi1(struct state *st, const struct ikev1_sa *p1, struct cursor_out *o)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	const struct connection *c = st->connection;
+	size_t hash_at;
+
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
+	ike_codec_emit_hash_placeholder(o, p1->kdf.prf_len, &hash_at);
+	ikev1_spdb_emit_p2(o, c, sa->our_spi, p1->p1.group);
+	ike_codec_emit_nonce(o, sa->ni, sa->ni_len);
+	if (sa->p2.group != 0)
+		ike_codec_emit_ke(o, sa->gi, sa->gi_len);
+	emit_client_ids(o, &sa->our_client, &sa->peer_client);
+	return seal(o, p1, sa, hash_at, QM_HASH1);
+}
+
+struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
+				unsigned long replacing)
+{
+	static uint8_t buf[IKEV1_MSG_MAX];
+	struct ikev1_sa *p1 = ikev1_sa(isakmp);
+	struct cursor_out o;
+	struct state *st = quick_state(isakmp, STATE_QUICK_I1, true, ikev1_new_msgid(isakmp));
+
+	if (st == NULL)
+		return NULL;
+	struct ikev1_sa *sa = ikev1_sa(st);
+	const struct connection *c = st->connection;
+	st->whack = whack != NULL ? ctl_client_hold(whack) : NULL;
+	sa->replacing = replacing;
+	struct ctl_client *prev = ikev1_log_state(st);
+	plog("initiating Quick Mode %s%s%s", (c->policy & POLICY_PFS) ? "PFS " : "",
+	     (c->policy & POLICY_TUNNEL) ? "tunnel" : "transport", replacing ? " to replace" : "");
+	new_spi(sa->our_spi);
+	/* the group our proposal carries (ikev1_spdb_emit_p2 picks the same) */
+	sa->p2.group = 0;
+	if (c->policy & POLICY_PFS)
+		sa->p2.group = c->esp_algs.n > 0 && c->esp_algs.p[0].group ? c->esp_algs.p[0].group :
+									    p1->p1.group;
+	cursor_out_init(&o, buf, sizeof(buf));
+	if (!make_nonce_ke(sa, sa->ni, &sa->ni_len, sa->gi, &sa->gi_len) ||
+	    !build_qi1(st, p1, &o)) {
+		ikev1_log_done(prev);
+		ikev1_fail(st, RC_INTERNALERR, "cannot build the first Quick Mode message");
+		return NULL;
+	}
+	ikev1_send_request(st, cursor_out_data(&o), cursor_out_len(&o));
+	ikev1_change(st, STATE_QUICK_I1);
+	ikev1_log_done(prev);
+	return st;
+}
+
+struct state *ikev1_quick_responder_state(struct state *isakmp, uint32_t msgid)
+{
+	return quick_state(isakmp, STATE_QUICK_R0, false, msgid);
+}
+
+/* --- QI1 -> QR1 ---------------------------------------------------------------- */
+
+static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bool *present)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	ip_subnet ci, cr;
+	const char *err = pull_client_ids(m, &ci, &cr, present);
+
+	if (err != NULL || !*present)
+		return err;
+	if (!ip_subnet_eq(&ci, &sa->peer_client) || !ip_subnet_eq(&cr, &sa->our_client))
+		return "client IDs do not match the connection";
+	return NULL;
+}
+
+static enum ikev1_stf qr1_reply(struct state *st, struct ikev1_msg *m,
+				const struct ike_proposal *prop, const struct ike_transform *trans,
+				bool ids)
+{
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	size_t hash_at;
+	struct cursor_out *o = &m->out;
+
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
+	ike_codec_emit_hash_placeholder(o, p1->kdf.prf_len, &hash_at);
+	ikev1_spdb_emit_reply(o, prop, trans, sa->our_spi, IKEV1_SPI_LEN);
+	ike_codec_emit_nonce(o, sa->nr, sa->nr_len);
+	if (sa->p2.group != 0)
+		ike_codec_emit_ke(o, sa->gr, sa->gr_len);
+	if (ids)
+		emit_client_ids(o, &sa->peer_client, &sa->our_client);
+	m->have_reply = seal(o, p1, sa, hash_at, QM_HASH2);
+	return m->have_reply ? STF_OK : STF_FATAL;
+}
+
+enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
+{
+	static struct ike_sa_parsed ps;
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct crypto_chunk rest, peer_ke;
+	struct ike_chunk got;
+	uint8_t want[CRYPTO_MAX_HASH];
+	const struct ike_proposal *prop;
+	const struct ike_transform *trans;
+	bool ids;
+
+	if (p1 == NULL)
+		return STF_IGNORE;
+	const char *err = after_hash(m, &rest, &got);
+	if (err == NULL && ikev1_kdf_hash_msgid(&p1->kdf, sa->msgid, rest, want) < 0)
+		err = "HASH(1) computation failed";
+	if (err == NULL && (err = check_hash(p1, got, want)) != NULL)
+		m->notify = ISAKMP_N_INVALID_HASH_INFORMATION;
+	if (err != NULL) {
+		plog_rl("QI1 refused: %s", err);
+		return STF_FAIL;
+	}
+	err = ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &ps);
+	if (err == NULL)
+		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
+					   &trans);
+	if (err == NULL)
+		err = pull_nonce_ke(m, sa, sa->ni, &sa->ni_len, &peer_ke);
+	if (err == NULL)
+		err = responder_ids(st, m, &ids);
+	if (err != NULL) {
+		plog("QI1 refused: %s", err);
+		m->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+		return STF_FAIL;
+	}
+	memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
+	new_spi(sa->our_spi);
+	if (!make_nonce_ke(sa, sa->nr, &sa->nr_len, sa->gr, &sa->gr_len) ||
+	    (err = compute_keymat(sa, p1, peer_ke)) != NULL) {
+		plog("QI1 refused: %s", err ? err : "cannot make nonce or KE");
+		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
+		return STF_FAIL;
+	}
+	enum ikev1_stf stf = qr1_reply(st, m, prop, trans, ids);
+	if (stf == STF_OK)
+		ikev1_install_ipsec_sa(st, true);
+	return stf;
+}
+
+/* --- QR1 -> QI2, QI2 ------------------------------------------------------------- */
+
+static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct ikev1_sa *p1,
+			     struct crypto_chunk *peer_ke)
+{
+	static struct ike_sa_parsed ps;
+	struct ikev1_sa *sa = ikev1_sa(st);
+	const struct ike_proposal *prop;
+	const struct ike_transform *trans;
+	struct crypto_chunk rest;
+	struct ike_chunk got;
+	uint8_t want[CRYPTO_MAX_HASH];
+	uint16_t group = sa->p2.group;
+	ip_subnet ci, cr;
+	bool ids;
+	const char *err = after_hash(m, &rest, &got);
+
+	if (err == NULL && ikev1_kdf_qm_hash2(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
+					      rest, want) < 0)
+		err = "HASH(2) computation failed";
+	if (err == NULL)
+		err = check_hash(p1, got, want);
+	if (err == NULL)
+		err = ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &ps);
+	if (err == NULL && (ps.sa.nproposals != 1 || ps.sa.proposals[0].ntransforms != 1))
+		err = "the responder must choose one proposal and one transform";
+	if (err == NULL)
+		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
+					   &trans);
+	if (err == NULL && sa->p2.group != group)
+		err = "the responder changed the PFS group";
+	if (err == NULL)
+		err = pull_nonce_ke(m, sa, sa->nr, &sa->nr_len, peer_ke);
+	if (err == NULL)
+		err = pull_client_ids(m, &ci, &cr, &ids);
+	if (err == NULL && ids &&
+	    (!ip_subnet_eq(&ci, &sa->our_client) || !ip_subnet_eq(&cr, &sa->peer_client)))
+		err = "the responder changed the client IDs";
+	if (err == NULL)
+		memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
+	return err;
+}
+
+enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
+{
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct crypto_chunk peer_ke;
+	uint8_t h[CRYPTO_MAX_HASH];
+
+	if (p1 == NULL)
+		return STF_IGNORE;
+	const char *err = check_qr1(st, m, p1, &peer_ke);
+	if (err == NULL)
+		err = compute_keymat(sa, p1, peer_ke);
+	if (err != NULL) {
+		loglog(RC_LOG_SERIOUS, "QR1 refused: %s", err);
+		return STF_FAIL;
+	}
+	struct cursor_out *o = &m->out;
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
+	if (ikev1_kdf_qm_hash3(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
+			       CRYPTO_CHUNK(sa->nr, sa->nr_len), h) < 0 ||
+	    !ike_codec_emit_hash(o, h, p1->kdf.prf_len) ||
+	    !ikev1_encrypt_finish(o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, sa->iv))
+		return STF_FATAL;
+	m->have_reply = true;
+	return STF_OK;
+}
+
+enum ikev1_stf ikev1_quick_inI2(struct state *st, struct ikev1_msg *m)
+{
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct crypto_chunk rest;
+	struct ike_chunk got;
+	uint8_t want[CRYPTO_MAX_HASH];
+
+	if (p1 == NULL)
+		return STF_IGNORE;
+	const char *err = after_hash(m, &rest, &got);
+	if (err == NULL && ikev1_kdf_qm_hash3(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
+					      CRYPTO_CHUNK(sa->nr, sa->nr_len), want) < 0)
+		err = "HASH(3) computation failed";
+	if (err == NULL)
+		err = check_hash(p1, got, want);
+	if (err != NULL) {
+		plog_rl("QI2 refused: %s", err);
+		return STF_FAIL;
+	}
+	return STF_OK;
+}

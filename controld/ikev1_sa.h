@@ -1,0 +1,276 @@
+/*
+ * The IKEv1 engine's own declarations: the per-state protocol data (struct ikev1_sa,
+ * hung off struct state's proto), the message being processed, the transition table
+ * row, and each file's entry points.
+ *
+ *   ikev1_demux.c  receive: header, state lookup, duplicates, decrypt, payload check,
+ *                  transition table, dispatch, commit (state_change, reply, timers)
+ *   ikev1_main.c   Main Mode          ikev1_quick.c  Quick Mode
+ *   ikev1_info.c   Informational      ikev1_spdb.c   SA payloads: build and select
+ *   ikev1_crypt.c  message encryption ikev1_timer.c  retransmit, rekey, expire
+ *   ikev1_ipsec.c  the kernel hook for established IPsec SAs
+ */
+#ifndef PLUTO_IKEV1_SA_H
+#define PLUTO_IKEV1_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connections.h"
+#include "crypto.h"
+#include "ike_codec.h"
+#include "ikev1.h"
+#include "ikev1_kdf.h"
+#include "state.h"
+
+#define IKEV1_MSG_MAX 8192		/* our messages */
+#define IKEV1_MAX_DATAGRAM 65536	/* received ones */
+#define IKEV1_NONCE_LEN 32		/* what we send (16..32 wanted for interop) */
+#define IKEV1_MAX_KE 512		/* MODP4096 */
+#define IKEV1_SPI_LEN 4
+#define IKEV1_MAX_KEYMAT (36 + 64)	/* AES-256-GCM + salt, or AES-256 + SHA2-512 */
+#define IKEV1_MAX_RETRANSMITS 3		/* "at most three times" (the manual) */
+#define IKEV1_RETRANSMIT_MS 10000	/* then 20 s, 40 s */
+#define IKEV1_MIN_SPI 0x1000		/* 0..0xFFF: IANA and manual keying (the manual) */
+
+/* The negotiated Phase 1 suite. */
+struct ikev1_p1_alg {
+	uint16_t encr;		/* enum oakley_encr */
+	uint16_t keylen;	/* bits; 0: the cipher's only length */
+	uint16_t hash;		/* enum oakley_hash */
+	uint16_t auth;		/* enum oakley_auth */
+	uint16_t group;		/* enum oakley_group */
+	uint32_t life;		/* seconds */
+};
+
+/* The negotiated ESP suite. */
+struct ikev1_p2_alg {
+	uint16_t transform;	/* enum esp_transform */
+	uint16_t keylen;	/* bits; 0: the cipher's only length */
+	uint16_t auth;		/* enum ipsec_auth_alg */
+	uint16_t group;		/* PFS group, 0: none */
+	uint16_t encap;		/* enum isakmp_encapsulation */
+	uint32_t life;		/* seconds */
+};
+
+enum ikev1_event {
+	IKEV1_EV_NONE,
+	IKEV1_EV_RETRANSMIT,
+	IKEV1_EV_SA_REPLACE,
+	IKEV1_EV_SA_EXPIRE,
+};
+
+/* What a state holds beyond struct state: one per ISAKMP SA and per IPsec SA. */
+struct ikev1_sa {
+	bool initiator;
+	uint8_t icookie[IKEV1_COOKIE_LEN];
+	uint8_t rcookie[IKEV1_COOKIE_LEN];
+	struct iface *iface;
+	ip_address peer;
+	uint16_t peer_port;
+
+	/* Phase 1 (in a Quick Mode state: ni/nr/dh/gi/gr are Quick Mode's) */
+	struct ikev1_p1_alg p1;
+	uint8_t *sai_b;		/* the initiator's SA payload body (HASH_I/R) */
+	size_t sai_b_len;
+	struct crypto_dh *dh;
+	uint8_t gi[IKEV1_MAX_KE], gr[IKEV1_MAX_KE];
+	size_t gi_len, gr_len;
+	uint8_t ni[IKEV1_MAX_NONCE], nr[IKEV1_MAX_NONCE];
+	size_t ni_len, nr_len;
+	struct ikev1_kdf kdf;	/* ISAKMP SA only */
+	bool keyed;		/* kdf and iv are set */
+	/*
+	 * The running CBC IV: phase 1's (after establishment, the last phase 1 block,
+	 * from which phase 2 and informational IVs derive), or this Quick Mode's.
+	 */
+	uint8_t iv[CRYPTO_MAX_BLOCK];
+	size_t iv_len;
+	struct ike_id peer_id;
+	bool want_phase2;	/* start Quick Mode once the ISAKMP SA is up */
+
+	/* Phase 2 */
+	uint32_t msgid;
+	struct ikev1_p2_alg p2;
+	uint8_t our_spi[IKEV1_SPI_LEN];	/* inbound */
+	uint8_t peer_spi[IKEV1_SPI_LEN]; /* outbound */
+	uint8_t keymat_in[IKEV1_MAX_KEYMAT], keymat_out[IKEV1_MAX_KEYMAT];
+	size_t enc_keylen, auth_keylen;
+	ip_subnet our_client, peer_client;
+	unsigned installed;	/* IKEV1_INSTALLED_* */
+
+	/* retransmission, duplicates, lifetime */
+	uint8_t *last_out;
+	size_t last_out_len;
+	uint8_t last_in[CRYPTO_MAX_HASH]; /* SHA-1 of the last message acted on */
+	bool have_last_in;
+	unsigned retransmits;
+	unsigned keying_try;	/* 1 for the first attempt */
+	unsigned long replacing;	/* serial of the SA this one replaces, 0 */
+	uint64_t established_ms;
+	uint32_t lifetime;	/* seconds, once established */
+	bool peer_deleted;	/* the peer said Delete: do not tell it back */
+	uint64_t expire_ms;	/* evloop_now_ms() when it expires */
+};
+
+static inline struct ikev1_sa *ikev1_sa(const struct state *st)
+{
+	return (struct ikev1_sa *)st->proto;
+}
+
+/* How a handler ended. */
+enum ikev1_stf {
+	STF_OK,		/* move to the row's next state; send the reply if one was built */
+	STF_IGNORE,	/* drop the message, keep the state as it was */
+	STF_FAIL,	/* refuse: send notification msg->notify (if set), keep waiting */
+	STF_FATAL,	/* give up this state */
+};
+
+/* The message being processed. */
+struct ikev1_msg {
+	struct iface *iface;
+	ip_address from;
+	uint16_t port;
+	const uint8_t *raw;
+	size_t raw_len;
+	struct ike_digest *d;
+	const uint8_t *plain;	/* the (decrypted) payloads */
+	size_t plain_len;
+	struct cursor_out out;	/* the reply, when the handler builds one */
+	bool have_reply;
+	uint16_t notify;	/* STF_FAIL: the notification to send, 0: none */
+};
+
+typedef enum ikev1_stf (*ikev1_handler_fn)(struct state *st, struct ikev1_msg *m);
+
+/* One row of the transition table. */
+struct ikev1_transition {
+	enum state_kind from, to;
+	uint8_t xchg;
+	bool encrypted;
+	uint32_t required;	/* 1u << payload type */
+	uint32_t optional;
+	ikev1_handler_fn handler;
+	const char *what;	/* "MI1" */
+};
+#define P(t) (1u << (t))
+#define IKEV1_INSTALLED_IN 1u
+#define IKEV1_INSTALLED_OUT 2u
+
+/* ikev1_demux.c */
+/* Append the ISAKMP header of a message of sa's SA to o. */
+bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xchg, uint8_t flags,
+		     uint32_t msgid);
+struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator);
+/* Send a new request (not a reply): keeps it for retransmission, arms the timer. */
+void ikev1_send_request(struct state *st, const uint8_t *buf, size_t len);
+void ikev1_send_raw(const struct ikev1_sa *sa, const uint8_t *buf, size_t len);
+void ikev1_send_to(struct iface *ifp, const ip_address *to, uint16_t port, const uint8_t *buf,
+		   size_t len);
+/* Our MI1 awaiting its MR1 (the responder cookie is not known yet). */
+struct state *ikev1_find_main_i1(const uint8_t *icookie);
+void ikev1_keep_last_out(struct ikev1_sa *sa, const uint8_t *buf, size_t len);
+/* state_change() and the progress line to the log and the state's whack client. */
+void ikev1_change(struct state *st, enum state_kind to);
+/* Point log lines at the state (and its whack client); returns the previous client. */
+struct ctl_client *ikev1_log_state(struct state *st);
+void ikev1_log_done(struct ctl_client *prev);
+/* Fail a negotiation: rc to whack (if any), then delete the state. */
+void ikev1_fail(struct state *st, enum rc_type rc, const char *why);
+struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie);
+/* The connection's newest established ISAKMP SA, or NULL. */
+struct state *ikev1_usable_isakmp(struct connection *c);
+const struct ikev1_transition *ikev1_transition_for(enum state_kind from, uint8_t xchg);
+/* Check each payload is allowed and each required one present; NULL or the reason. */
+const char *ikev1_check_payloads(const struct ike_digest *d, uint32_t required,
+				 uint32_t optional);
+
+/* ikev1_main.c */
+void ikev1_main_outI1(struct connection *c, struct ctl_client *whack, unsigned keying_try,
+		      unsigned long replacing, bool want_phase2);
+/* A first Main Mode message: find (or instantiate) the connection, make the R0 state. */
+struct state *ikev1_main_responder_state(struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inR1_outI2(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inI2_outR2(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inR2_outI3(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inI3_outR3(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_main_inR3(struct state *st, struct ikev1_msg *m);
+/* Fill an ID payload body for our end of the connection. */
+void ikev1_our_id(const struct connection *c, struct ike_id *id);
+bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint8_t *buf,
+			 size_t size);
+const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id *id);
+
+/* ikev1_quick.c */
+struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
+				unsigned long replacing);
+enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m);
+enum ikev1_stf ikev1_quick_inI2(struct state *st, struct ikev1_msg *m);
+/* Prepare a new Quick Mode responder state for msgid under isakmp; NULL if impossible. */
+struct state *ikev1_quick_responder_state(struct state *isakmp, uint32_t msgid);
+uint32_t ikev1_new_msgid(const struct state *isakmp);
+
+/* ikev1_info.c */
+void ikev1_info_receive(struct ikev1_msg *m);
+/* Send a Delete for an established SA (phase 1 or 2) unless the peer deleted it. */
+void ikev1_info_send_delete(struct state *st);
+/* An encrypted Notification under an ISAKMP SA. */
+void ikev1_info_send_notify(struct state *isakmp, uint16_t type, uint8_t protocol,
+			    const uint8_t *spi, uint8_t spi_size);
+/* A Notification in the clear (Main Mode before keys exist). */
+void ikev1_info_send_clear_notify(struct ikev1_msg *m, uint16_t type);
+
+/* ikev1_spdb.c */
+bool ikev1_spdb_emit_p1(struct cursor_out *o, const struct connection *c);
+bool ikev1_spdb_emit_p2(struct cursor_out *o, const struct connection *c,
+			const uint8_t *spi, uint16_t p1_group);
+/*
+ * Choose from a peer's proposals the first transform our configuration allows, in the
+ * order of OUR list.  On success *chosen describes it and *prop and *trans point into sa;
+ * otherwise the reason for the log.
+ */
+const char *ikev1_spdb_select_p1(const struct connection *c, const struct ike_sa *sa,
+				 struct ikev1_p1_alg *chosen, const struct ike_proposal **prop,
+				 const struct ike_transform **trans);
+const char *ikev1_spdb_select_p2(const struct connection *c, const struct ike_sa *sa,
+				 uint16_t p1_group, struct ikev1_p2_alg *chosen,
+				 const struct ike_proposal **prop,
+				 const struct ike_transform **trans);
+/* The responder's reply: one proposal (our SPI for phase 2) with the chosen transform. */
+bool ikev1_spdb_emit_reply(struct cursor_out *o, const struct ike_proposal *prop,
+			   const struct ike_transform *trans, const uint8_t *spi,
+			   uint8_t spi_size);
+void ikev1_p1_alg_format(const struct ikev1_p1_alg *a, char *buf, size_t len);
+void ikev1_p2_alg_format(const struct ikev1_p2_alg *a, char *buf, size_t len);
+/* Key lengths of the ESP suite: encryption (GCM: with salt) and integrity, bytes. */
+size_t ikev1_esp_enc_keylen(const struct ikev1_p2_alg *a);
+size_t ikev1_esp_auth_keylen(const struct ikev1_p2_alg *a);
+
+/* ikev1_crypt.c */
+/*
+ * Pad the payloads after the header to the block size, encrypt them in place with iv
+ * (then the last ciphertext block) and finish the message.
+ */
+bool ikev1_encrypt_finish(struct cursor_out *o, uint16_t encr, const uint8_t *key,
+			  size_t keylen, uint8_t *iv);
+/* Decrypt a body into plain (plain_size >= body length); iv as above.  NULL or why. */
+const char *ikev1_decrypt(uint16_t encr, const uint8_t *key, size_t keylen, uint8_t *iv,
+			  struct ike_chunk body, uint8_t *plain, size_t plain_size);
+/* The IV of a phase 2 / informational exchange under the ISAKMP SA isakmp. */
+bool ikev1_msgid_iv(const struct ikev1_sa *isakmp, uint32_t msgid, uint8_t *iv);
+size_t ikev1_blocksize(const struct ikev1_sa *isakmp);
+
+/* ikev1_timer.c */
+void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms);
+/* After establishment: the replace (rekey) and expiry events. */
+void ikev1_schedule_lifetime(struct state *st);
+void ikev1_timer_status(const struct state *st, char *buf, size_t len);
+
+/* ikev1_ipsec.c */
+void ikev1_install_ipsec_sa(struct state *st, bool inbound_only);
+void ikev1_remove_ipsec_sa(struct state *st);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * Each state's one pending event: retransmission while negotiating (at most three
+ * resends, 10 s, 20 s, 40 s apart, then "max number of retransmissions" and, for an
+ * initiator, the next keying attempt as --keyingtries allows), then rekeying and expiry
+ * of established SAs as the manual's "Rekeying" section says: the initiator rekeys at
+ * lifetime - (rekeymargin + random(rekeyfuzz% of rekeymargin)), the responder at
+ * lifetime - rekeymargin/2; only the connection's newest SA is ever rekeyed.
+ */
+#include <stdio.h>
+
+#include "ctl.h"
+#include "evloop.h"
+#include "ikev1_sa.h"
+#include "log.h"
+#include "pluto.h"
+
+static const char *const event_names[] = {
+	[IKEV1_EV_NONE] = "EVENT_NULL",
+	[IKEV1_EV_RETRANSMIT] = "EVENT_RETRANSMIT",
+	[IKEV1_EV_SA_REPLACE] = "EVENT_SA_REPLACE",
+	[IKEV1_EV_SA_EXPIRE] = "EVENT_SA_EXPIRE",
+};
+
+static void fire(void *arg);
+
+void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms)
+{
+	if (st->event != NULL)
+		evloop_timer_cancel(st->event);
+	st->event = evloop_timer_add(ms, fire, st);
+	st->event_type = st->event != NULL ? (int)ev : IKEV1_EV_NONE;
+	dbg(DBG_LIFECYCLE, "inserting event %s in %llu ms for #%lu", event_names[ev],
+	    (unsigned long long)ms, st->serial);
+}
+
+void ikev1_timer_status(const struct state *st, char *buf, size_t len)
+{
+	if (st->event == NULL || st->event_type <= IKEV1_EV_NONE ||
+	    st->event_type > IKEV1_EV_SA_EXPIRE) {
+		snprintf(buf, len, "no event");
+		return;
+	}
+	snprintf(buf, len, "%s in %llus", event_names[st->event_type],
+		 (unsigned long long)(evloop_timer_remaining(st->event) / 1000));
+}
+
+/* The next keying attempt, as --keyingtries allows (0: for ever). */
+static void try_again(struct connection *c, bool phase1, unsigned next_try,
+		      unsigned long replacing, bool want_phase2)
+{
+	if (pluto.shutting_down || (c->keyingtries != 0 && next_try > c->keyingtries))
+		return;
+	if (c->keyingtries == 0)
+		plog("starting keying attempt %u of an unlimited number", next_try);
+	else
+		plog("starting keying attempt %u of at most %u", next_try, c->keyingtries);
+	struct state *p1 = phase1 ? NULL : ikev1_usable_isakmp(c);
+	if (p1 != NULL) {
+		struct state *st = ikev1_quick_outI1(p1, NULL, replacing);
+		if (st != NULL)
+			ikev1_sa(st)->keying_try = next_try;
+		return;
+	}
+	ikev1_main_outI1(c, NULL, next_try, replacing, want_phase2 || !phase1);
+}
+
+static void retransmit(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	if (sa->last_out != NULL && sa->retransmits < IKEV1_MAX_RETRANSMITS) {
+		sa->retransmits++;
+		dbg(DBG_CONTROL, "retransmitting %s (%u)", state_name(st->kind), sa->retransmits);
+		ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
+		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, (uint64_t)IKEV1_RETRANSMIT_MS << sa->retransmits);
+		return;
+	}
+	struct connection *c = st->connection;
+	bool phase1 = state_is_phase1(st->kind), initiator = sa->initiator;
+	unsigned next_try = sa->keying_try + 1;
+	unsigned long replacing = sa->replacing;
+	bool want_phase2 = sa->want_phase2;
+	loglog(RC_NORETRANSMISSION, "max number of retransmissions (%u) reached %s%s",
+	       IKEV1_MAX_RETRANSMITS, state_name(st->kind),
+	       st->kind == STATE_MAIN_I1 ? ".  No response (or no acceptable response) to our "
+					   "first IKE message" :
+					   "");
+	state_delete(st);
+	if (initiator)
+		try_again(c, phase1, next_try, replacing, want_phase2);
+}
+
+static void replace(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct connection *c = st->connection;
+	bool phase1 = state_is_phase1(st->kind);
+	bool newest = phase1 ? c->newest_isakmp_sa == st->serial : c->newest_ipsec_sa == st->serial;
+	uint64_t now = evloop_now_ms();
+
+	ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, sa->expire_ms > now ? sa->expire_ms - now : 0);
+	if (!newest || (c->policy & POLICY_DONTREKEY) || pluto.shutting_down) {
+		dbg(DBG_LIFECYCLE, "not rekeying #%lu: %s", st->serial,
+		    newest ? "--dontrekey" : "superseded");
+		return;
+	}
+	plog("initiating rekey of %s SA #%lu", phase1 ? "ISAKMP" : "IPsec", st->serial);
+	struct state *p1 = phase1 ? NULL : ikev1_usable_isakmp(c);
+	if (p1 != NULL)
+		ikev1_quick_outI1(p1, NULL, st->serial);
+	else
+		ikev1_main_outI1(c, NULL, 1, st->serial, !phase1);
+}
+
+static void fire(void *arg)
+{
+	struct state *st = arg;
+	enum ikev1_event ev = (enum ikev1_event)st->event_type;
+
+	st->event = NULL;
+	st->event_type = IKEV1_EV_NONE;
+	struct ctl_client *prev = ikev1_log_state(st);
+	switch (ev) {
+	case IKEV1_EV_RETRANSMIT:
+		retransmit(st);
+		break;
+	case IKEV1_EV_SA_REPLACE:
+		replace(st);
+		break;
+	case IKEV1_EV_SA_EXPIRE:
+		plog("%s SA expired", state_is_phase1(st->kind) ? "ISAKMP" : "IPsec");
+		state_delete(st);
+		break;
+	default:
+		break;
+	}
+	ikev1_log_done(prev);
+	log_reset_context();
+}
+
+void ikev1_schedule_lifetime(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	const struct connection *c = st->connection;
+	uint64_t life = state_is_phase1(st->kind) ? sa->p1.life : sa->p2.life;
+	uint64_t margin = c->rekeymargin ? c->rekeymargin : WHACK_DEFAULT_REKEYMARGIN;
+	uint64_t delay = margin / 2;
+
+	sa->lifetime = (uint32_t)life;
+	sa->established_ms = evloop_now_ms();
+	sa->expire_ms = sa->established_ms + life * 1000;
+	if (c->policy & POLICY_DONTREKEY) {
+		ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, life * 1000);
+		return;
+	}
+	if (sa->initiator) {
+		uint32_t r = 0;
+		uint64_t fuzz = margin * c->rekeyfuzz / 100;
+		crypto_random(&r, sizeof(r));
+		delay = margin + (fuzz ? r % (fuzz + 1) : 0);
+	}
+	/* a margin beyond the lifetime: rekey at half the lifetime rather than at once */
+	if (delay >= life)
+		delay = life / 2;
+	ikev1_schedule(st, IKEV1_EV_SA_REPLACE, (life - delay) * 1000);
+}

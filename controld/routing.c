@@ -1,0 +1,140 @@
+/*
+ * Routing and eroutes, as the pluto manual's "Pluto's Internal State" describes them:
+ * a connection may be routed (a TRAP eroute: traffic for its clients triggers negotiation),
+ * and must be while it has an IPsec SA; conflicting routes are taken down unless an IPsec
+ * SA uses them.
+ */
+#include <string.h>
+
+#include "connections.h"
+#include "engine.h"
+#include "log.h"
+#include "pluto.h"
+#include "state.h"
+
+static bool same_route(const struct connection *a, const struct connection *b)
+{
+	return ip_subnet_eq(&a->that->client, &b->that->client);
+}
+
+/* The nexthop a route uses: the configured one, or the peer itself (%direct). */
+static const ip_address *route_nexthop(const struct connection *c)
+{
+	return ip_addr_is_set(&c->this->nexthop) ? &c->this->nexthop : &c->that->host;
+}
+
+static bool same_path(const struct connection *a, const struct connection *b)
+{
+	return a->interface == b->interface && ip_addr_eq(route_nexthop(a), route_nexthop(b));
+}
+
+static bool same_eroute(const struct connection *a, const struct connection *b)
+{
+	return ip_subnet_eq(&a->this->client, &b->this->client) &&
+	       ip_subnet_eq(&a->that->client, &b->that->client);
+}
+
+/* What d's routing has that conflicts with routing c: "route", "eroute" or NULL. */
+static const char *conflict(const struct connection *c, const struct connection *d)
+{
+	if (d == c || d->routing == RT_UNROUTED || !connection_oriented(d))
+		return NULL;
+	if (same_route(c, d) && !same_path(c, d))
+		return "route";
+	if (same_eroute(c, d))
+		return "eroute";
+	return NULL;
+}
+
+/*
+ * Take down what conflicts with routing c, unless an IPsec SA uses any of it: then fail
+ * and take down nothing.
+ */
+static bool clear_conflicts(struct connection *c)
+{
+	const char *what;
+
+	for (struct connection *d = connections; d != NULL; d = d->next) {
+		if ((what = conflict(c, d)) != NULL && d->routing == RT_ROUTED_TUNNEL) {
+			loglog(RC_ROUTE, "cannot route -- %s already in use for \"%s\"", what,
+			       d->name);
+			return false;
+		}
+	}
+	for (struct connection *d = connections; d != NULL; d = d->next) {
+		if ((what = conflict(c, d)) != NULL) {
+			plog("taking down the %s of \"%s\", which conflicts", what, d->name);
+			d->routing = RT_UNROUTED;
+		}
+	}
+	return true;
+}
+
+void engine_route(struct connection *c)
+{
+	if (!connection_oriented(c)) {
+		loglog(RC_ORIENT, "we have no interface for either end of this connection");
+		return;
+	}
+	if (c->kind == CK_TEMPLATE) {
+		loglog(RC_ROUTE, "cannot route a Road Warrior template (its peer is %%any)");
+		return;
+	}
+	if (c->that->host_type == WHACK_HOST_OPPORTUNISTIC) {
+		loglog(RC_ROUTE, "cannot route an opportunistic connection: opportunism is not "
+				 "supported yet");
+		return;
+	}
+	if (c->routing != RT_UNROUTED) {
+		dbg(DBG_CONTROL, "already routed");
+		return;
+	}
+	if (!clear_conflicts(c))
+		return;
+	c->routing = (c->policy & POLICY_SHUNT_MASK) ? RT_ROUTED_SHUNT : RT_ROUTED_PROSPECTIVE;
+	plog("route installed: %s === %s (%s)", ip_subnet_str(&c->this->client),
+	     ip_subnet_str(&c->that->client),
+	     c->routing == RT_ROUTED_SHUNT ? "shunt" : "trap");
+}
+
+void engine_unroute(struct connection *c, bool deleting)
+{
+	if (c->routing == RT_UNROUTED) {
+		if (!deleting)
+			dbg(DBG_CONTROL, "not routed");
+		return;
+	}
+	if (c->routing == RT_ROUTED_TUNNEL && !deleting) {
+		loglog(RC_RTBUSY, "cannot unroute: route busy (an IPsec SA uses it)");
+		return;
+	}
+	c->routing = RT_UNROUTED;
+	for (struct connection *d = connections; d != NULL; d = d->next) {
+		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
+		    same_route(c, d) && same_path(c, d)) {
+			plog("route left in place: \"%s\" shares it", d->name);
+			return;
+		}
+	}
+	plog("route removed");
+}
+
+void engine_listen_done(void)
+{
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		if (!(c->policy & (POLICY_ROUTE | POLICY_UP)) || !connection_oriented(c))
+			continue;
+		log_set_context(c, NULL);
+		if ((c->policy & POLICY_ROUTE) && c->routing == RT_UNROUTED)
+			engine_route(c);
+		if ((c->policy & POLICY_UP) && c->newest_isakmp_sa == 0)
+			engine_initiate(c, NULL, true);
+		log_reset_context();
+	}
+}
+
+void engine_status(void)
+{
+	whack_log(RC_COMMENT, " ");
+	whack_log(RC_COMMENT, "Bare Shunt list:");
+}

@@ -1,0 +1,203 @@
+/* State objects and their serial numbers. */
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connections.h"
+#include "ctl.h"
+#include "evloop.h"
+#include "log.h"
+
+struct state *states;
+static unsigned long next_serial = 1;
+static const struct state_ops *ops;
+
+static const struct {
+	const char *name;
+	const char *story;
+} kinds[STATE_KIND_COUNT] = {
+	[STATE_UNDEFINED] = { "STATE_UNDEFINED", "not set" },
+	[STATE_MAIN_R0] = { "STATE_MAIN_R0", "expecting MI1" },
+	[STATE_MAIN_I1] = { "STATE_MAIN_I1", "sent MI1, expecting MR1" },
+	[STATE_MAIN_R1] = { "STATE_MAIN_R1", "sent MR1, expecting MI2" },
+	[STATE_MAIN_I2] = { "STATE_MAIN_I2", "sent MI2, expecting MR2" },
+	[STATE_MAIN_R2] = { "STATE_MAIN_R2", "sent MR2, expecting MI3" },
+	[STATE_MAIN_I3] = { "STATE_MAIN_I3", "sent MI3, expecting MR3" },
+	[STATE_MAIN_R3] = { "STATE_MAIN_R3", "sent MR3, ISAKMP SA established" },
+	[STATE_MAIN_I4] = { "STATE_MAIN_I4", "ISAKMP SA established" },
+	[STATE_QUICK_R0] = { "STATE_QUICK_R0", "expecting QI1" },
+	[STATE_QUICK_I1] = { "STATE_QUICK_I1", "sent QI1, expecting QR1" },
+	[STATE_QUICK_R1] = { "STATE_QUICK_R1", "sent QR1, inbound IPsec SA installed, expecting QI2" },
+	[STATE_QUICK_I2] = { "STATE_QUICK_I2", "sent QI2, IPsec SA established" },
+	[STATE_QUICK_R2] = { "STATE_QUICK_R2", "IPsec SA established" },
+	[STATE_INFO] = { "STATE_INFO", "got Informational Message in clear" },
+	[STATE_INFO_PROTECTED] = { "STATE_INFO_PROTECTED", "got encrypted Informational Message" },
+};
+
+void state_set_ops(const struct state_ops *o)
+{
+	ops = o;
+}
+
+const char *state_name(enum state_kind k)
+{
+	return k < STATE_KIND_COUNT && kinds[k].name ? kinds[k].name : "STATE_UNKNOWN";
+}
+
+const char *state_story(enum state_kind k)
+{
+	return k < STATE_KIND_COUNT && kinds[k].story ? kinds[k].story : "unknown";
+}
+
+bool state_is_phase1(enum state_kind k)
+{
+	return k >= STATE_MAIN_R0 && k <= STATE_MAIN_I4;
+}
+
+bool state_is_established(enum state_kind k)
+{
+	return k == STATE_MAIN_R3 || k == STATE_MAIN_I4 || k == STATE_QUICK_I2 ||
+	       k == STATE_QUICK_R2;
+}
+
+unsigned long state_serial(const struct state *st)
+{
+	return st->serial;
+}
+
+struct state *state_new(struct connection *c, enum state_kind kind)
+{
+	struct state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->serial = next_serial++;
+	st->kind = kind;
+	st->connection = c;
+	st->created = time(NULL);
+	/* newest at the head; status sorts by serial */
+	st->next = states;
+	states = st;
+	dbg(DBG_LIFECYCLE, "creating state object #%lu for \"%s\" in %s", st->serial,
+	    c ? c->name : "?", state_name(kind));
+	return st;
+}
+
+struct state *state_by_serial(unsigned long serial)
+{
+	for (struct state *st = states; st != NULL; st = st->next) {
+		if (st->serial == serial)
+			return st;
+	}
+	return NULL;
+}
+
+void state_change(struct state *st, enum state_kind to)
+{
+	if (to == st->kind)
+		return;
+	if (to <= STATE_UNDEFINED || to >= STATE_KIND_COUNT) {
+		plog("internal error: state #%lu asked to move to invalid state %d", st->serial,
+		     (int)to);
+		return;
+	}
+	dbg(DBG_CONTROL, "state #%lu: %s -> %s", st->serial, state_name(st->kind),
+	    state_name(to));
+	st->kind = to;
+}
+
+void state_delete(struct state *st)
+{
+	struct state **pp;
+
+	if (ops != NULL && ops->before_delete != NULL)
+		ops->before_delete(st);
+	for (pp = &states; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	}
+	dbg(DBG_LIFECYCLE, "deleting state #%lu (%s)", st->serial, state_name(st->kind));
+	if (st->event != NULL)
+		evloop_timer_cancel(st->event);
+	if (ops != NULL && ops->free_proto != NULL && st->proto != NULL)
+		ops->free_proto(st);
+	if (st->whack != NULL)
+		ctl_client_release(st->whack);
+	struct connection *c = st->connection;
+	if (c != NULL) {
+		if (c->newest_isakmp_sa == st->serial)
+			c->newest_isakmp_sa = 0;
+		if (c->newest_ipsec_sa == st->serial)
+			c->newest_ipsec_sa = 0;
+	}
+	free(st);
+}
+
+static void delete_matching(struct connection *c, bool phase1)
+{
+	struct state *st, *next;
+
+	for (st = states; st != NULL; st = next) {
+		next = st->next;
+		if ((c == NULL || st->connection == c) && state_is_phase1(st->kind) == phase1) {
+			state_delete(st);
+			next = states; /* deleting may have removed others */
+		}
+	}
+}
+
+void states_delete_connection(struct connection *c)
+{
+	delete_matching(c, false);
+	delete_matching(c, true);
+}
+
+void states_delete_all(void)
+{
+	delete_matching(NULL, false);
+	delete_matching(NULL, true);
+}
+
+unsigned states_count(void)
+{
+	unsigned n = 0;
+
+	for (struct state *st = states; st != NULL; st = st->next)
+		n++;
+	return n;
+}
+
+static int cmp_serial(const void *a, const void *b)
+{
+	const struct state *x = *(struct state *const *)a, *y = *(struct state *const *)b;
+
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+void states_status(void)
+{
+	unsigned n = states_count();
+	struct state **v = n ? calloc(n, sizeof(*v)) : NULL;
+	unsigned i = 0;
+
+	if (n > 0 && v == NULL)
+		return;
+	for (struct state *st = states; st != NULL; st = st->next)
+		v[i++] = st;
+	qsort(v, n, sizeof(*v), cmp_serial);
+	for (i = 0; i < n; i++) {
+		const struct state *st = v[i];
+		char prefix[256], detail[512] = "";
+		connection_fmt_prefix(st->connection, prefix, sizeof(prefix));
+		if (ops != NULL && ops->status_detail != NULL)
+			ops->status_detail(st, detail, sizeof(detail));
+		whack_log(RC_COMMENT, "#%lu: %s %s (%s)%s%s", st->serial, prefix,
+			  state_name(st->kind), state_story(st->kind), detail[0] ? "; " : "",
+			  detail);
+	}
+	free(v);
+}

@@ -1,0 +1,77 @@
+/*
+ * State objects: one per negotiation or established SA, numbered by serial (#N), each an
+ * instantiation of a connection (the pluto manual, "Pluto's Internal State").
+ */
+#ifndef PLUTO_STATE_H
+#define PLUTO_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct connection;
+struct ctl_client;
+struct evtimer;
+
+/* FreeS/WAN's numbering: whack progress codes are RC_NEW_STATE + the state number. */
+enum state_kind {
+	STATE_UNDEFINED = 0,
+	STATE_MAIN_R0 = 1,
+	STATE_MAIN_I1 = 2,
+	STATE_MAIN_R1 = 3,
+	STATE_MAIN_I2 = 4,
+	STATE_MAIN_R2 = 5,
+	STATE_MAIN_I3 = 6,
+	STATE_MAIN_R3 = 7,
+	STATE_MAIN_I4 = 8,
+	STATE_QUICK_R0 = 9,
+	STATE_QUICK_I1 = 10,
+	STATE_QUICK_R1 = 11,
+	STATE_QUICK_I2 = 12,
+	STATE_QUICK_R2 = 13,
+	STATE_INFO = 14,
+	STATE_INFO_PROTECTED = 15,
+	STATE_KIND_COUNT
+};
+
+struct state {
+	unsigned long serial;
+	enum state_kind kind;
+	struct connection *connection;
+	unsigned long clonedfrom;	/* phase 2: the ISAKMP SA's serial */
+	struct ctl_client *whack;	/* progress goes here (--initiate) */
+	struct evtimer *event;		/* the one pending event */
+	int event_type;			/* enum state_event (ikev1 code) */
+	time_t created;
+	void *proto;			/* the protocol engine's data (ikev1_sa) */
+	struct state *next;
+};
+
+extern struct state *states;
+
+struct state *state_new(struct connection *c, enum state_kind kind);
+/* Unlink and free; the protocol engine frees its part through the hook. */
+void state_delete(struct state *st);
+struct state *state_by_serial(unsigned long serial);
+unsigned long state_serial(const struct state *st);
+const char *state_name(enum state_kind k);
+const char *state_story(enum state_kind k);
+bool state_is_phase1(enum state_kind k);
+bool state_is_established(enum state_kind k);
+/* Change state through one place: checks legality and logs "old -> new". */
+void state_change(struct state *st, enum state_kind to);
+/* Delete every state of a connection (phase 2 first). */
+void states_delete_connection(struct connection *c);
+void states_delete_all(void);
+unsigned states_count(void);
+void states_status(void);
+
+/* Hooks the protocol engine installs (ikev1.c): free its data, describe it in status. */
+struct state_ops {
+	void (*free_proto)(struct state *st);
+	void (*status_detail)(const struct state *st, char *buf, unsigned len);
+	void (*before_delete)(struct state *st); /* send Delete, remove kernel SAs */
+};
+void state_set_ops(const struct state_ops *ops);
+
+#endif
