@@ -18,7 +18,8 @@ DESTDIR ?=
 include mk/common.mk
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-CPPFLAGS += -DPLUTO_VERSION='"$(VERSION)"'
+LIBEXECDIR ?= $(PREFIX)/libexec/pluto-xdp
+CPPFLAGS += -DPLUTO_VERSION='"$(VERSION)"' -DPLUTO_UPDOWN_DEFAULT='"$(LIBEXECDIR)/_updown"'
 
 LIB_SRCS      := $(sort $(wildcard lib/*.c))
 CONTROLD_SRCS := $(sort $(filter-out controld/main.c,$(wildcard controld/*.c)))
@@ -43,7 +44,7 @@ LIBCOMMON   := $(BUILD)/libcommon.a
 LIBCONTROLD := $(BUILD)/libcontrold.a
 LIBLOADER   := $(BUILD)/libloader.a
 
-PROGS := $(BUILD)/whack
+PROGS := $(BUILD)/whack $(BUILD)/_updown
 ifneq ($(wildcard controld/main.c),)
 PROGS += $(BUILD)/pluto
 endif
@@ -77,6 +78,11 @@ $(LIBLOADER): $(LOADER_OBJS)
 $(BUILD)/pluto: $(BUILD)/obj/controld/main.o $(LIBCONTROLD) $(LIBLOADER) $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the default updown script sits beside pluto in the build tree (pluto looks there)
+$(BUILD)/_updown: controld/_updown
+	@mkdir -p $(@D)
+	$(Q)install -m 0755 $< $@
 
 $(BUILD)/whack: $(WHACK_OBJS) $(LIBCOMMON)
 	$(call msg,LD,$@)
@@ -125,11 +131,14 @@ install: $(BUILD)/pluto $(BUILD)/whack
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/pluto $(BUILD)/whack $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 controld/_updown $(DESTDIR)$(LIBEXECDIR)/_updown
 	install -m 0644 docs/pluto.8 docs/whack.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/ipsec.secrets.5 docs/ipsec.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/pluto $(DESTDIR)$(PREFIX)/sbin/whack
+	rm -f $(DESTDIR)$(LIBEXECDIR)/_updown
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,pluto.8 whack.8)
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,ipsec.secrets.5 ipsec.conf.5)
 

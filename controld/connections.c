@@ -286,8 +286,3 @@ void connections_reorient(void)
 		log_reset_context();
 	}
 }
-
-const char *end_updown(const struct end *e)
-{
-	return e->updown != NULL ? e->updown : PLUTO_UPDOWN_DEFAULT;
-}

@@ -60,6 +60,7 @@ struct connection {
 	uint32_t debugging;	      /* added while dealing with this connection */
 
 	enum routing routing;
+	bool route_wanted;	      /* routed by whack --route or auto=route, not just for an SA */
 	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
 
@@ -91,7 +92,5 @@ bool connection_isakmp_only(const struct connection *c);
 
 /* Status form: the connection part. */
 void connections_status(void);
-/* The end's updown command (the configured one or the default). */
-const char *end_updown(const struct end *e);
 
 #endif

@@ -18,6 +18,13 @@ void engine_unroute(struct connection *c, bool deleting);
 void engine_initiate(struct connection *c, struct ctl_client *whack, bool async);
 /* whack --terminate: delete the connection's SAs and stop its negotiations. */
 void engine_terminate(struct connection *c);
+/*
+ * An IPsec SA (state serial) of c was installed / is going: the eroute moves into it,
+ * routing first if needed (updown route, up, down verbs). routing_sa_up fails if the
+ * connection cannot be routed.
+ */
+bool routing_sa_up(struct connection *c, unsigned long serial);
+void routing_sa_down(struct connection *c, unsigned long serial);
 /* After whack --listen: route auto=route connections, initiate auto=start ones. */
 void engine_listen_done(void);
 /* Status: shunts and what the engine holds beyond connections and states. */

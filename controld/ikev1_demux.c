@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "engine.h"
 #include "evloop.h"
 #include "ifaces.h"
 #include "ikev1_sa.h"
@@ -382,7 +383,11 @@ static void established(struct state *st)
 		}
 	} else {
 		c->newest_ipsec_sa = st->serial;
-		ikev1_install_ipsec_sa(st, false);
+		/* the manual: the connection must be routed before its eroute and SA go in */
+		if (routing_sa_up(c, st->serial))
+			ikev1_install_ipsec_sa(st, false);
+		else
+			loglog(RC_ROUTE, "IPsec SA not installed: the connection cannot be routed");
 	}
 	if (st->whack != NULL) {
 		ctl_client_release(st->whack);

@@ -10,6 +10,7 @@
 
 #include "ifaces.h"
 #include "ikev1_sa.h"
+#include "engine.h"
 #include "kernel.h"
 #include "log.h"
 
@@ -119,4 +120,5 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	if (sa->installed & IKEV1_INSTALLED_IN)
 		kernel_del_sa(&us, ntohl(in), IPPROTO_ESP);
 	sa->installed = 0;
+	routing_sa_down(st->connection, st->serial);
 }

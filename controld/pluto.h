@@ -13,7 +13,7 @@
 #define PLUTO_DEFAULT_SECRETS "/etc/ipsec.secrets"
 #define PLUTO_DEFAULT_IKEPORT 500
 #ifndef PLUTO_UPDOWN_DEFAULT
-#define PLUTO_UPDOWN_DEFAULT "ipsec _updown"
+#define PLUTO_UPDOWN_DEFAULT "/usr/local/libexec/pluto-xdp/_updown"
 #endif
 
 enum ifaces_mode {

@@ -11,6 +11,9 @@
 #include "log.h"
 #include "pluto.h"
 #include "state.h"
+#include "updown.h"
+
+static void remove_route(struct connection *c);
 
 static bool same_route(const struct connection *a, const struct connection *b)
 {
@@ -70,6 +73,34 @@ static bool clear_conflicts(struct connection *c)
 	return true;
 }
 
+/* Is another connection with the same pair of clients routed (so prepare is not run)? */
+static bool clients_routed_elsewhere(const struct connection *c)
+{
+	for (const struct connection *d = connections; d != NULL; d = d->next) {
+		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
+		    same_eroute(c, d))
+			return true;
+	}
+	return false;
+}
+
+/* Conflicts cleared, then the updown prepare and route verbs (the manual's order). */
+static bool install_route(struct connection *c)
+{
+	if (!clear_conflicts(c))
+		return false;
+	if (c->policy & POLICY_SHUNT_MASK)
+		return true;
+	if (!clients_routed_elsewhere(c))
+		updown_run(c, "prepare");
+	if (!updown_run(c, "route")) {
+		loglog(RC_ROUTE, "could not route: the route-%s command failed",
+		       c->this->has_client ? "client" : "host");
+		return false;
+	}
+	return true;
+}
+
 void engine_route(struct connection *c)
 {
 	if (!connection_oriented(c)) {
@@ -89,8 +120,9 @@ void engine_route(struct connection *c)
 		dbg(DBG_CONTROL, "already routed");
 		return;
 	}
-	if (!clear_conflicts(c))
+	if (!install_route(c))
 		return;
+	c->route_wanted = true;
 	c->routing = (c->policy & POLICY_SHUNT_MASK) ? RT_ROUTED_SHUNT : RT_ROUTED_PROSPECTIVE;
 	plog("route installed: %s === %s (%s)", ip_subnet_str(&c->this->client),
 	     ip_subnet_str(&c->that->client),
@@ -108,7 +140,16 @@ void engine_unroute(struct connection *c, bool deleting)
 		loglog(RC_RTBUSY, "cannot unroute: route busy (an IPsec SA uses it)");
 		return;
 	}
+	remove_route(c);
+}
+
+/* Take the routing down; the route itself stays while another connection shares it. */
+static void remove_route(struct connection *c)
+{
+	bool shunt = c->routing == RT_ROUTED_SHUNT;
+
 	c->routing = RT_UNROUTED;
+	c->route_wanted = false;
 	for (struct connection *d = connections; d != NULL; d = d->next) {
 		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
 		    same_route(c, d) && same_path(c, d)) {
@@ -116,7 +157,40 @@ void engine_unroute(struct connection *c, bool deleting)
 			return;
 		}
 	}
+	if (!shunt)
+		updown_run(c, "unroute");
 	plog("route removed");
+}
+
+/*
+ * An IPsec SA of c is installed: its eroute now leads into the SA. Routing comes first
+ * (the manual: "if none is in place at the time an IPsec SA is being installed, pluto
+ * attempts to set one up"), then the up verb for a new pair of clients.
+ */
+bool routing_sa_up(struct connection *c, unsigned long serial)
+{
+	if (c->routing == RT_UNROUTED || c->routing == RT_ROUTED_SHUNT) {
+		if (!install_route(c))
+			return false;
+	}
+	if (c->routing != RT_ROUTED_TUNNEL)
+		updown_run(c, "up");
+	c->routing = RT_ROUTED_TUNNEL;
+	c->eroute_owner = serial;
+	return true;
+}
+
+/* The IPsec SA that owns c's eroute is gone: back to a trap if routing was asked for. */
+void routing_sa_down(struct connection *c, unsigned long serial)
+{
+	if (c->routing != RT_ROUTED_TUNNEL || c->eroute_owner != serial)
+		return;
+	updown_run(c, "down");
+	c->eroute_owner = 0;
+	if (c->route_wanted)
+		c->routing = RT_ROUTED_PROSPECTIVE;
+	else
+		remove_route(c);
 }
 
 void engine_listen_done(void)
