@@ -14,7 +14,8 @@
  * [KERNEL_REQID_MIN, KERNEL_REQID_MAX], and kernel_add_sa()/kernel_add_policy() refuse any
  * other.  kernel_flush_pluto() removes exactly the SAs with such a reqid and the policies
  * whose template has one, so SAs and policies of other daemons (or of `ip xfrm`) survive a
- * pluto restart.  The band is far above strongSwan's (from 1) and Libreswan's (from 16384).
+ * pluto restart.  The band is far above strongSwan's (from 1) and Libreswan's (from 16384),
+ * and below 2^31, where libnl's int getters would turn negative.
  */
 #ifndef PLUTO_KERNEL_H
 #define PLUTO_KERNEL_H
@@ -36,10 +37,10 @@
 #define KERNEL_AUTH_KEY_MAX 64
 
 struct kernel_sa {
-	ip_address src, dst;	/* outer addresses: sender and receiver */
-	uint32_t spi;		/* host order; chosen by the receiver (dst) */
-	uint8_t proto;		/* IPPROTO_ESP (the only one supported) */
-	bool tunnel;		/* tunnel mode, else transport */
+	ip_address src, dst; /* outer addresses: sender and receiver */
+	uint32_t spi;	     /* host order; chosen by the receiver (dst) */
+	uint8_t proto;	     /* IPPROTO_ESP (the only one supported) */
+	bool tunnel;	     /* tunnel mode, else transport */
 	/*
 	 * The traffic the SA carries: src_client -> dst_client (the inner addresses in tunnel
 	 * mode).  Left unset (af AF_UNSPEC), the host subnets of src and dst.
@@ -51,22 +52,22 @@ struct kernel_sa {
 	/* KEYMAT as RFC 2409 5.5 lays it out: the cipher key (for GCM: key || 4-byte salt,
 	 * RFC 4106 8.1), then the integrity key. */
 	uint8_t enc_key[KERNEL_ENC_KEY_MAX];
-	uint8_t enc_key_len;	/* bytes used in enc_key */
+	uint8_t enc_key_len; /* bytes used in enc_key */
 	uint8_t auth_key[KERNEL_AUTH_KEY_MAX];
 	uint8_t auth_key_len;	/* bytes used in auth_key */
 	uint32_t replay_window; /* packets, 0 (no replay check) to KERNEL_REPLAY_WINDOW_MAX */
 	uint64_t soft_seconds, hard_seconds; /* since the SA was added; 0: no limit */
 	uint64_t soft_bytes, hard_bytes;     /* 0: no limit */
-	uint32_t reqid;		/* KERNEL_REQID_MIN..KERNEL_REQID_MAX; the policy's template's */
+	uint32_t reqid; /* KERNEL_REQID_MIN..KERNEL_REQID_MAX; the policy's template's */
 };
 
 /* What the kernel is told for an SA's algorithms (filled by kernel_sa_check()). */
 struct kernel_xfrm_algs {
-	const char *enc_name;	 /* "cbc(aes)", "cbc(des3_ede)", "rfc4106(gcm(aes))" */
-	unsigned enc_key_bits;	 /* as given to the kernel: GCM's includes the 32-bit salt */
-	bool aead;		 /* enc_name is an AEAD: no separate integrity algorithm */
-	unsigned icv_bits;	 /* AEAD ICV length (128 for ESP_AES_GCM_16) */
-	const char *auth_name;	 /* "hmac(sha256)" etc.; NULL with an AEAD */
+	const char *enc_name;  /* "cbc(aes)", "cbc(des3_ede)", "rfc4106(gcm(aes))" */
+	unsigned enc_key_bits; /* as given to the kernel: GCM's includes the 32-bit salt */
+	bool aead;	       /* enc_name is an AEAD: no separate integrity algorithm */
+	unsigned icv_bits;     /* AEAD ICV length (128 for ESP_AES_GCM_16) */
+	const char *auth_name; /* "hmac(sha256)" etc.; NULL with an AEAD */
 	unsigned auth_key_bits;
 	unsigned auth_trunc_bits; /* the ICV: 96 for MD5 and SHA-1, half the hash for SHA-2 */
 };
@@ -77,17 +78,18 @@ void kernel_fini(void);
 
 /*
  * Checks an SA's fields (addresses, SPI, reqid band, algorithms, key lengths, replay
- * window, lifetimes) and says what the kernel would be told.  NULL when the SA can be
- * installed, else the reason ("3DES takes a 24-byte key, not 16").  algs may be NULL.
+ * window, lifetimes) and says what the kernel would be told (algs may be NULL).  NULL when
+ * the SA can be installed, else the reason ("cbc(des3_ede)-192 takes a 24-byte key, not 16").
  */
 const char *kernel_sa_check(const struct kernel_sa *sa, struct kernel_xfrm_algs *algs);
 
 /*
  * XFRM_MSG_NEWSA (-EEXIST if the SA's dst/SPI/proto is taken), or XFRM_MSG_UPDSA when update
  * (-ESRCH if there is no such SA).  Mind what the kernel's update does: it fills in a larval
- * SA (an SPI reserved without keys) completely, but of a live SA it changes only the
- * lifetimes (and selector), never the keys or algorithms.  A rekey is a new SA under a new
- * SPI, then kernel_del_sa() of the old one.
+ * SA (an SPI reserved without keys) completely, but of a live ESP SA it changes only the
+ * lifetimes, never the keys, algorithms or selector (selftests/vm/20-kernel-xfrm.sh shows
+ * the lifetimes change and the keys stay).  A rekey is a new SA under a new SPI, then
+ * kernel_del_sa() of the old one.
  */
 int kernel_add_sa(const struct kernel_sa *sa, bool update);
 int kernel_del_sa(const ip_address *dst, uint32_t spi, uint8_t proto);

@@ -13,6 +13,7 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +41,8 @@
 #define DESC_LEN 200
 
 static struct nl_sock *sk;
-static int last_errno;	    /* from the kernel's NLMSG_ERROR, for the request in flight */
-static char last_ext[128];  /* its extended ack message, if any */
+static int last_errno;	   /* from the kernel's NLMSG_ERROR, for the request in flight */
+static char last_ext[128]; /* its extended ack message, if any */
 
 /* ---- algorithms ------------------------------------------------------------------ */
 
@@ -64,8 +65,8 @@ static const struct integ_alg {
 	uint16_t key_bits;
 	uint16_t trunc_bits;
 } integ_algs[] = {
-	{AUTH_ALG_HMAC_MD5, "hmac(md5)", 128, 96},	   /* RFC 2403 */
-	{AUTH_ALG_HMAC_SHA1, "hmac(sha1)", 160, 96},	   /* RFC 2404 */
+	{AUTH_ALG_HMAC_MD5, "hmac(md5)", 128, 96},	    /* RFC 2403 */
+	{AUTH_ALG_HMAC_SHA1, "hmac(sha1)", 160, 96},	    /* RFC 2404 */
 	{AUTH_ALG_HMAC_SHA2_256, "hmac(sha256)", 256, 128}, /* RFC 4868 */
 	{AUTH_ALG_HMAC_SHA2_384, "hmac(sha384)", 384, 192},
 	{AUTH_ALG_HMAC_SHA2_512, "hmac(sha512)", 512, 256},
@@ -95,47 +96,44 @@ static bool keylen_ok(const struct encr_alg *e, unsigned bits)
 	return false;
 }
 
-/* The reasons quote what was wrong; a static buffer, as only one SA is checked at a time. */
-static char reason[160];
+/* A reason quoting what was wrong, in a static buffer: one request is checked at a time. */
+static const char *reasonf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *reasonf(const char *fmt, ...)
+{
+	static char reason[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return reason;
+}
 
 static const char *check_algs(const struct kernel_sa *sa, struct kernel_xfrm_algs *out)
 {
 	const struct encr_alg *e = encr_lookup(sa->encr);
-	if (e == NULL) {
-		snprintf(reason, sizeof(reason), "ESP transform %u is not supported", sa->encr);
-		return reason;
-	}
+	if (e == NULL)
+		return reasonf("ESP transform %u is not supported", sa->encr);
 	unsigned bits = sa->enc_keylen_bits != 0 ? sa->enc_keylen_bits : e->default_bits;
-	if (!keylen_ok(e, bits)) {
-		snprintf(reason, sizeof(reason), "%s takes no %u-bit key", e->name, bits);
-		return reason;
-	}
+	if (!keylen_ok(e, bits))
+		return reasonf("%s takes no %u-bit key", e->name, bits);
 	unsigned want = bits / 8 + e->salt_bytes;
-	if (sa->enc_key_len != want) {
-		snprintf(reason, sizeof(reason), "%s-%u takes a %u-byte key%s, not %u", e->name,
-			 bits, want, e->salt_bytes ? " (with salt)" : "", sa->enc_key_len);
-		return reason;
-	}
+	if (sa->enc_key_len != want)
+		return reasonf("%s-%u takes a %u-byte key%s, not %u", e->name, bits, want,
+			       e->salt_bytes ? " (with salt)" : "", sa->enc_key_len);
 	const struct integ_alg *a = integ_lookup(sa->integ);
-	if (e->icv_bits != 0 && sa->integ != AUTH_ALG_NONE) {
-		snprintf(reason, sizeof(reason), "%s has its own integrity check: integrity "
-			 "algorithm %u must be none", e->name, sa->integ);
-		return reason;
-	}
-	if (e->icv_bits == 0 && a == NULL) {
-		snprintf(reason, sizeof(reason), "integrity algorithm %u is not supported%s",
-			 sa->integ, sa->integ == AUTH_ALG_NONE ? " with a non-AEAD cipher" : "");
-		return reason;
-	}
-	if (a != NULL && sa->auth_key_len != a->key_bits / 8) {
-		snprintf(reason, sizeof(reason), "%s takes a %u-byte key, not %u", a->name,
-			 a->key_bits / 8, sa->auth_key_len);
-		return reason;
-	}
-	if (a == NULL && sa->auth_key_len != 0) {
-		snprintf(reason, sizeof(reason), "an integrity key without an integrity algorithm");
-		return reason;
-	}
+	if (e->icv_bits != 0 && sa->integ != AUTH_ALG_NONE)
+		return reasonf(
+			"%s has its own integrity check: integrity algorithm %u must be none",
+			e->name, sa->integ);
+	if (e->icv_bits == 0 && a == NULL)
+		return reasonf("integrity algorithm %u is not supported%s", sa->integ,
+			       sa->integ == AUTH_ALG_NONE ? " with a non-AEAD cipher" : "");
+	if (a != NULL && sa->auth_key_len != a->key_bits / 8)
+		return reasonf("%s takes a %u-byte key, not %u", a->name, a->key_bits / 8,
+			       sa->auth_key_len);
+	if (a == NULL && sa->auth_key_len != 0)
+		return reasonf("an integrity key without an integrity algorithm");
 	*out = (struct kernel_xfrm_algs){
 		.enc_name = e->name,
 		.enc_key_bits = want * 8,
@@ -162,22 +160,17 @@ static bool subnet_ok(const ip_subnet *s)
 
 static const char *check_ends(const struct kernel_sa *sa)
 {
-	if (sa->proto != IPPROTO_ESP) {
-		snprintf(reason, sizeof(reason), "protocol %u is not supported (ESP only)", sa->proto);
-		return reason;
-	}
+	if (sa->proto != IPPROTO_ESP)
+		return reasonf("protocol %u is not supported (ESP only)", sa->proto);
 	if (!af_ok(sa->src.af) || sa->src.af != sa->dst.af)
 		return "the outer addresses must be both IPv4 or both IPv6";
-	if (sa->spi < 256) {
-		snprintf(reason, sizeof(reason), "SPI 0x%x is reserved (RFC 4303: 0-255)", sa->spi);
-		return reason;
-	}
-	if (!kernel_reqid_is_ours(sa->reqid)) {
-		snprintf(reason, sizeof(reason), "reqid %u is outside pluto's band 0x%x-0x%x",
-			 sa->reqid, KERNEL_REQID_MIN, KERNEL_REQID_MAX);
-		return reason;
-	}
-	bool s_set = sa->src_client.addr.af != AF_UNSPEC, d_set = sa->dst_client.addr.af != AF_UNSPEC;
+	if (sa->spi < 256)
+		return reasonf("SPI 0x%x is reserved (RFC 4303: 0-255)", sa->spi);
+	if (!kernel_reqid_is_ours(sa->reqid))
+		return reasonf("reqid %u is outside pluto's band 0x%x-0x%x", sa->reqid,
+			       KERNEL_REQID_MIN, KERNEL_REQID_MAX);
+	bool s_set = sa->src_client.addr.af != AF_UNSPEC,
+	     d_set = sa->dst_client.addr.af != AF_UNSPEC;
 	if (s_set != d_set)
 		return "only one of the client subnets is set";
 	if (s_set && (!subnet_ok(&sa->src_client) || !subnet_ok(&sa->dst_client) ||
@@ -199,11 +192,9 @@ const char *kernel_sa_check(const struct kernel_sa *sa, struct kernel_xfrm_algs 
 		err = check_algs(sa, algs != NULL ? algs : &unused);
 	if (err != NULL)
 		return err;
-	if (sa->replay_window > KERNEL_REPLAY_WINDOW_MAX) {
-		snprintf(reason, sizeof(reason), "replay window %u is over %u", sa->replay_window,
-			 KERNEL_REPLAY_WINDOW_MAX);
-		return reason;
-	}
+	if (sa->replay_window > KERNEL_REPLAY_WINDOW_MAX)
+		return reasonf("replay window %u is over %u", sa->replay_window,
+			       KERNEL_REPLAY_WINDOW_MAX);
 	if ((sa->hard_seconds != 0 && sa->soft_seconds > sa->hard_seconds) ||
 	    (sa->hard_bytes != 0 && sa->soft_bytes > sa->hard_bytes))
 		return "a soft lifetime exceeds its hard lifetime";
@@ -219,8 +210,16 @@ static const char *proto_name(uint8_t proto)
 
 static const char *dir_name(int dir)
 {
-	return dir == XFRM_POLICY_OUT ? "out" : dir == XFRM_POLICY_IN ? "in"
-		: dir == XFRM_POLICY_FWD ? "fwd" : "bad-dir";
+	switch (dir) {
+	case XFRM_POLICY_OUT:
+		return "out";
+	case XFRM_POLICY_IN:
+		return "in";
+	case XFRM_POLICY_FWD:
+		return "fwd";
+	default:
+		return "bad-dir";
+	}
 }
 
 static void sa_desc(char *b, const struct kernel_sa *sa)
@@ -278,13 +277,20 @@ static int req_result(int nlerr)
 	static const struct {
 		int nle, err;
 	} map[] = {
-		{NLE_NOMEM, ENOMEM},	     {NLE_PERM, EPERM},
-		{NLE_NOACCESS, EACCES},	     {NLE_AF_NOSUPPORT, EAFNOSUPPORT},
-		{NLE_PROTO_MISMATCH, EPROTONOSUPPORT}, {NLE_OBJ_NOTFOUND, ENOENT},
-		{NLE_EXIST, EEXIST},	     {NLE_INVAL, EINVAL},
-		{NLE_MISSING_ATTR, EINVAL},  {NLE_BAD_SOCK, EBADF},
-		{NLE_AGAIN, EAGAIN},	     {NLE_BUSY, EBUSY},
-		{NLE_RANGE, ERANGE},	     {NLE_NODEV, ENODEV},
+		{NLE_NOMEM, ENOMEM},
+		{NLE_PERM, EPERM},
+		{NLE_NOACCESS, EACCES},
+		{NLE_AF_NOSUPPORT, EAFNOSUPPORT},
+		{NLE_PROTO_MISMATCH, EPROTONOSUPPORT},
+		{NLE_OBJ_NOTFOUND, ENOENT},
+		{NLE_EXIST, EEXIST},
+		{NLE_INVAL, EINVAL},
+		{NLE_MISSING_ATTR, EINVAL},
+		{NLE_BAD_SOCK, EBADF},
+		{NLE_AGAIN, EAGAIN},
+		{NLE_BUSY, EBUSY},
+		{NLE_RANGE, ERANGE},
+		{NLE_NODEV, ENODEV},
 		{NLE_OPNOTSUPP, EOPNOTSUPP},
 	};
 
@@ -316,8 +322,8 @@ static int need_socket(const char *verb, const char *what)
 {
 	if (sk != NULL)
 		return 0;
-	loglog(RC_LOG_SERIOUS, "ERROR: cannot %s %s: no XFRM socket (kernel_init failed?)",
-	       verb, what);
+	loglog(RC_LOG_SERIOUS, "ERROR: cannot %s %s: no XFRM socket (kernel_init failed?)", verb,
+	       what);
 	return -ENOTCONN;
 }
 
@@ -447,15 +453,17 @@ static int sa_fill_algs(struct xfrmnl_sa *x, const struct kernel_sa *sa,
 			const struct kernel_xfrm_algs *a)
 {
 	const char *ek = (const char *)sa->enc_key, *ak = (const char *)sa->auth_key;
+	int err;
 
-	if (a->aead)
-		return xfrmnl_sa_set_aead_params(x, a->enc_name, a->enc_key_bits, a->icv_bits,
-						 ek) < 0 ? -ENOMEM : 0;
-	if (xfrmnl_sa_set_crypto_params(x, a->enc_name, a->enc_key_bits, ek) < 0 ||
-	    xfrmnl_sa_set_auth_params(x, a->auth_name, a->auth_key_bits, a->auth_trunc_bits,
-				      ak) < 0)
-		return -ENOMEM;
-	return 0;
+	if (a->aead) {
+		err = xfrmnl_sa_set_aead_params(x, a->enc_name, a->enc_key_bits, a->icv_bits, ek);
+	} else {
+		err = xfrmnl_sa_set_crypto_params(x, a->enc_name, a->enc_key_bits, ek);
+		if (err == 0)
+			err = xfrmnl_sa_set_auth_params(x, a->auth_name, a->auth_key_bits,
+							a->auth_trunc_bits, ak);
+	}
+	return err < 0 ? -ENOMEM : 0;
 }
 
 /* ---- SAs ------------------------------------------------------------------------- */
@@ -575,8 +583,8 @@ static int sa_counters(const ip_address *dst, uint32_t spi, uint8_t proto,
 		return -ENOMEM;
 	req_begin();
 	int err = req_result(xfrmnl_ae_get_kernel(sk, d, spi, proto, 0, 0, &ae));
-	if (err == 0 && (ae == NULL ||
-			 xfrmnl_ae_get_curlifetime(ae, &cur[0], &cur[1], &cur[2], &cur[3]) < 0))
+	if (err == 0 &&
+	    (ae == NULL || xfrmnl_ae_get_curlifetime(ae, &cur[0], &cur[1], &cur[2], &cur[3]) < 0))
 		err = -EIO;
 	if (ae != NULL)
 		xfrmnl_ae_put(ae);
@@ -635,17 +643,15 @@ static const char *check_tmpl(const ip_subnet *src, const ip_address *ts, const 
 		return "transport mode cannot carry another address family";
 	if (proto != IPPROTO_ESP)
 		return "protocol not supported (ESP only)";
-	if (!kernel_reqid_is_ours(reqid)) {
-		snprintf(reason, sizeof(reason), "reqid %u is outside pluto's band 0x%x-0x%x",
-			 reqid, KERNEL_REQID_MIN, KERNEL_REQID_MAX);
-		return reason;
-	}
+	if (!kernel_reqid_is_ours(reqid))
+		return reasonf("reqid %u is outside pluto's band 0x%x-0x%x", reqid,
+			       KERNEL_REQID_MIN, KERNEL_REQID_MAX);
 	return NULL;
 }
 
 /* One required template: an SA of proto from ts to td with reqid, any algorithm. */
-static struct xfrmnl_user_tmpl *tmpl_new(const ip_address *ts, const ip_address *td,
-					 uint8_t proto, bool tunnel, uint32_t reqid)
+static struct xfrmnl_user_tmpl *tmpl_new(const ip_address *ts, const ip_address *td, uint8_t proto,
+					 bool tunnel, uint32_t reqid)
 {
 	struct xfrmnl_user_tmpl *t = xfrmnl_user_tmpl_alloc();
 	struct nl_addr *s = nladdr(ts), *d = nladdr(td);
@@ -723,8 +729,8 @@ int kernel_add_policy(int dir, const ip_subnet *src, const ip_subnet *dst,
 	int err = need_socket(verb, what);
 	if (err < 0)
 		return err;
-	struct xfrmnl_sp *sp = sp_new(dir, src, dst, priority,
-				      tmpl_new(tmpl_src, tmpl_dst, proto, tunnel, reqid));
+	struct xfrmnl_sp *sp =
+		sp_new(dir, src, dst, priority, tmpl_new(tmpl_src, tmpl_dst, proto, tunnel, reqid));
 	if (sp == NULL) {
 		log_invalid(verb, what, strerror(ENOMEM));
 		return -ENOMEM;

@@ -24,6 +24,7 @@
 #include "evloop.h"
 #include "ifaces.h"
 #include "ikev1.h"
+#include "kernel.h"
 #include "keys.h"
 #include "log.h"
 #include "pluto.h"
@@ -165,6 +166,7 @@ static void seed_rng(int bits)
 static void shutdown_pluto(void)
 {
 	engine_shutdown();
+	kernel_fini();
 	connection_delete_all();
 	ifaces_close_all();
 	pubkeys_free_all();
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
 	if ((r = ctl_init(pluto.ctl_path)) < 0)
 		startup_fail(1, "cannot create control socket %s: %s", pluto.ctl_path,
 			     strerror(-r));
+	if (kernel_init() < 0) /* a no-op with --noklips */
+		startup_fail(1, "cannot talk to the kernel's XFRM: see the log (or use --noklips)");
 	if (!pluto.nofork)
 		daemonize(st.log.to_stderr);
 	write_lock_pid();
