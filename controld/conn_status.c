@@ -5,6 +5,7 @@
 #include "connections.h"
 #include "ifaces.h"
 #include "log.h"
+#include "pluto.h"
 
 static const struct {
 	uint32_t bit;
@@ -71,6 +72,29 @@ static void format_host(const struct end *e, char *buf, size_t len)
 	default:
 		snprintf(buf, len, "%s", ip_addr_str(&e->host));
 	}
+	if (e->ikeport != PLUTO_DEFAULT_IKEPORT) {
+		size_t o = strlen(buf);
+		snprintf(buf + o, len - o, ":%u", e->ikeport);
+	}
+}
+
+/* Per-end settings that are not the defaults: updown command, dnskeyondemand. */
+static void end_extras_status(const char *prefix, const struct connection *c)
+{
+	char line[2 * 1100] = "";
+	size_t o = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const struct end *e = &c->end[i];
+		if (e->updown != NULL)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s updown: %s",
+					      o ? "; " : "", i ? "right" : "left", e->updown);
+		if (e->dnskeyondemand && o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s dnskeyondemand",
+					      o ? "; " : "", i ? "right" : "left");
+	}
+	if (o > 0)
+		whack_log(RC_COMMENT, "%s:   %s", prefix, line);
 }
 
 /* client===host[id]---nexthop, or the mirror image for the far end. */
@@ -110,11 +134,18 @@ static void connection_status(const struct connection *c)
 		  prefix, c->ikelifetime, c->ipseclifetime, c->rekeymargin, c->rekeyfuzz,
 		  c->keyingtries);
 	format_policy(c->policy, pol, sizeof(pol));
-	whack_log(RC_COMMENT, "%s:   policy: %s; interface: %s; %s", prefix, pol,
+	char dbgs[200] = "";
+	if (c->debugging != 0) {
+		strcpy(dbgs, "; debug: ");
+		debug_class_format(c->debugging, dbgs + 9, sizeof(dbgs) - 9);
+	}
+	whack_log(RC_COMMENT, "%s:   policy: %s; interface: %s; %s%s", prefix, pol,
 		  c->interface ? c->interface->name : "unset",
 		  c->this ? (c->this == &c->end[0] ? "oriented (this end is left)"
 						   : "oriented (this end is right)")
-			  : "unoriented");
+			  : "unoriented",
+		  dbgs);
+	end_extras_status(prefix, c);
 	whack_log(RC_COMMENT, "%s:   newest ISAKMP SA: #%lu; newest IPsec SA: #%lu", prefix,
 		  c->newest_isakmp_sa, c->newest_ipsec_sa);
 	alg_list_format(&c->ike_algs, false, algs, sizeof(algs));

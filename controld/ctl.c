@@ -174,8 +174,16 @@ static void client_read(struct ctl_client *c)
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0 || c->in == NULL) {
-		/* closed before a whole request: nothing to do */
+	if (n == 0 && c->in_len > 0) {
+		/* the client ended its request early; it may still read why we refuse it */
+		plog_rl("whack client ended its request after %zu bytes", c->in_len);
+		ctl_client_line(c, RC_BADWHACKMESSAGE, "incomplete whack message");
+		c->done = true;
+		client_flush(c);
+		client_unref(c);
+		return;
+	}
+	if (n <= 0) {
 		client_close(c);
 		client_unref(c);
 		return;

@@ -188,7 +188,8 @@ void states_status(void)
 		return;
 	for (struct state *st = states; st != NULL; st = st->next)
 		v[i++] = st;
-	qsort(v, n, sizeof(*v), cmp_serial);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_serial);
 	for (i = 0; i < n; i++) {
 		const struct state *st = v[i];
 		char prefix[256], detail[512] = "";

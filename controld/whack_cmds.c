@@ -26,6 +26,7 @@ static void do_delete(const struct whack_msg *m)
 	struct connection *c = connection_find(m->name);
 
 	if (c != NULL) {
+		log_set_context(c, NULL);
 		engine_unroute(c, true);
 		connection_delete(c);
 	} else if (!(m->ops & WHACK_OP_CONN)) {
@@ -50,10 +51,16 @@ static void do_deletestate(const struct whack_msg *m)
 
 static void do_myid(const struct whack_msg *m)
 {
-	const char *err = id_parse(m->myid, false, &pluto.myid);
+	struct ike_id id;
+	const char *err = id_parse(m->myid, false, &id);
 
-	if (err != NULL)
+	if (err == NULL && id.kind == ID_MYID)
+		err = "%myid cannot stand for itself";
+	if (err != NULL) {
 		loglog(RC_BADID, "bad --myid: %s", err);
+		return;
+	}
+	pluto.myid = id;
 }
 
 static void do_debug(const struct whack_msg *m)

@@ -239,6 +239,12 @@ const char *ip_subnet_parse(const char *src, int af, ip_subnet *out)
 
 	if (src == NULL || *src == '\0')
 		return "empty subnet";
+	if (strcmp(src, "%default") == 0) {
+		/* ipsec_atosubnet(3): the default route's subnet, 0.0.0.0/0 or ::/0 */
+		memset(out, 0, sizeof(*out));
+		out->addr.af = af == AF_INET6 ? AF_INET6 : AF_INET;
+		return NULL;
+	}
 	if (strlen(src) >= sizeof(buf)) {
 		snprintf(why, sizeof(why), "subnet `%.40s...' too long", src);
 		return why;

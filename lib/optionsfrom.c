@@ -62,6 +62,15 @@ static const char *split_line(const char *line, struct words *w)
 	}
 }
 
+static void free_words(struct words *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	w->v = NULL;
+	w->n = 0;
+}
+
 static const char *read_words(const char *file, struct words *w)
 {
 	static char why[512];
@@ -98,12 +107,16 @@ const char *optionsfrom_splice(int *argcp, char ***argvp, int at, const char *fi
 	if (++splices > OPTIONSFROM_MAX_SPLICES)
 		return "--optionsfrom used too often (does a file name itself?)";
 	const char *err = read_words(file, &w);
-	if (err != NULL)
+	if (err != NULL) {
+		free_words(&w);
 		return err;
+	}
 	int argc = *argcp, nargc = argc - 2 + w.n;
 	char **nv = calloc((size_t)nargc + 1, sizeof(char *));
-	if (nv == NULL)
+	if (nv == NULL) {
+		free_words(&w);
 		return "out of memory";
+	}
 	int j = 0;
 	for (int i = 0; i < at; i++)
 		nv[j++] = (*argvp)[i];

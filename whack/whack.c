@@ -167,7 +167,6 @@ struct parse {
 	bool conn_opts;	       /* some connection-form option was given */
 	bool debug_set;	       /* FreeS/WAN --debug-* form: an absolute set */
 	uint32_t debug_abs;
-	int oppo_af;
 	char socket_path[WHACK_PATH_MAX];
 };
 
@@ -208,6 +207,27 @@ static void parse_host(struct whack_end *e, const char *arg)
 	e->host_type = WHACK_HOST_ADDR;
 }
 
+/* A subnet whose address may be a name (ipsec_atosubnet(3)): resolved here, as --host is. */
+static const char *parse_client(const char *arg, ip_subnet *out)
+{
+	char buf[300], name[256];
+	ip_address a;
+	const char *err = ip_subnet_parse(arg, AF_UNSPEC, out);
+
+	if (err == NULL)
+		return NULL;
+	const char *slash = strchr(arg, '/');
+	size_t n = slash ? (size_t)(slash - arg) : strlen(arg);
+	if (n == 0 || n >= sizeof(name))
+		return err;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if (ip_addr_parse(name, AF_UNSPEC, true, &a) != NULL)
+		return err;
+	snprintf(buf, sizeof(buf), "%s%s", ip_addr_str(&a), slash ? slash : "");
+	return ip_subnet_parse(buf, AF_UNSPEC, out);
+}
+
 static void parse_end_opt(struct parse *p, int c, const char *arg)
 {
 	struct whack_end *e = &p->m.end[p->end];
@@ -238,7 +258,7 @@ static void parse_end_opt(struct parse *p, int c, const char *arg)
 			die("--nexthop: %s", err);
 		break;
 	case O_CLIENT:
-		if ((err = ip_subnet_parse(arg, AF_UNSPEC, &e->client)) != NULL)
+		if ((err = parse_client(arg, &e->client)) != NULL)
 			die("--client: %s", err);
 		e->has_client = 1;
 		break;
@@ -390,6 +410,8 @@ static void parse_other_opt(struct parse *p, int c, const char *arg)
 	case O_MYID:
 		if ((err = id_parse(arg, true, &id)) != NULL)
 			die("--myid: %s", err);
+		if (id.kind == ID_MYID)
+			die("--myid: %%myid cannot stand for itself");
 		id_format(&id, m->myid);
 		m->ops |= WHACK_OP_MYID;
 		break;
@@ -475,7 +497,6 @@ static void parse_opt(struct parse *p, int c, const char *arg, const char *optna
 	case O_TUNNELIPV4:
 	case O_TUNNELIPV6:
 		p->m.tunnel_af = c == O_TUNNELIPV4 ? AF_INET : AF_INET6;
-		p->oppo_af = p->m.tunnel_af;
 		break;
 	case O_ASYNC:
 		p->m.flags |= WHACK_F_ASYNC;
@@ -573,6 +594,12 @@ static void check_request(struct parse *p)
 	if ((m->ops & WHACK_OP_OPPO) &&
 	    (!ip_addr_is_set(&m->oppo_here) || !ip_addr_is_set(&m->oppo_there)))
 		die("--oppohere and --oppothere must be given together");
+	if ((m->ops & WHACK_OP_OPPO) && !p->conn_opts) {
+		/* the client addresses' family: --tunnelipv4/--tunnelipv6, else IPv4 */
+		int af = m->tunnel_af ? m->tunnel_af : AF_INET;
+		if (m->oppo_here.af != af || m->oppo_there.af != af)
+			die("--oppohere and --oppothere must both be %s addresses", ip_af_name(af));
+	}
 	if (m->ops == 0 && m->name[0] != '\0')
 		die("--name %s given, but no form to apply it to (try --help)", m->name);
 	if (m->ops == 0)

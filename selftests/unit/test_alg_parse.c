@@ -47,24 +47,29 @@ static void parse_err(const char *s, bool esp, const char *want)
 static void test_ike_good(void **state)
 {
 	parse_ok("aes128-sha2_256-modp2048", false, 1);
-	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256, OAKLEY_GROUP_MODP2048);
+	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256,
+		    OAKLEY_GROUP_MODP2048);
 
 	parse_ok("aes256-sha1-modp1536,3des-md5-modp1024", false, 2);
 	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 256, OAKLEY_HASH_SHA1, OAKLEY_GROUP_MODP1536);
 	assert_prop(&list.p[1], OAKLEY_ENCR_3DES_CBC, 0, OAKLEY_HASH_MD5, OAKLEY_GROUP_MODP1024);
 
 	parse_ok("AES192-SHA384-ECP384, aes_cbc256-sha512-dh31", false, 2);
-	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 192, OAKLEY_HASH_SHA2_384, OAKLEY_GROUP_ECP384);
+	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 192, OAKLEY_HASH_SHA2_384,
+		    OAKLEY_GROUP_ECP384);
 	assert_prop(&list.p[1], OAKLEY_ENCR_AES_CBC, 256, OAKLEY_HASH_SHA2_512,
 		    OAKLEY_GROUP_CURVE25519);
 
 	/* what is left out takes the default: SHA2_256, MODP2048 */
 	parse_ok("aes128", false, 1);
-	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256, OAKLEY_GROUP_MODP2048);
+	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256,
+		    OAKLEY_GROUP_MODP2048);
 	parse_ok("aes-modp3072", false, 1);
-	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256, OAKLEY_GROUP_MODP3072);
+	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 128, OAKLEY_HASH_SHA2_256,
+		    OAKLEY_GROUP_MODP3072);
 	parse_ok("aes256-sha2;modp4096", false, 1);
-	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 256, OAKLEY_HASH_SHA2_256, OAKLEY_GROUP_MODP4096);
+	assert_prop(&list.p[0], OAKLEY_ENCR_AES_CBC, 256, OAKLEY_HASH_SHA2_256,
+		    OAKLEY_GROUP_MODP4096);
 }
 
 static void test_esp_good(void **state)
@@ -123,10 +128,13 @@ static void test_ike_refusals(void **state)
 	parse_err("blowfish-sha1", false, "unknown IKE encryption algorithm `blowfish'");
 	/* IKEv1 has no AEAD ciphers */
 	parse_err("aes_gcm128", false, "unknown IKE encryption algorithm `aes_gcm128'");
-	parse_err("aes128-foo", false, "unknown or misplaced integrity algorithm `foo' in `aes128'");
-	parse_err("aes128-null", false, "unknown or misplaced integrity algorithm `null' in `aes128'");
+	parse_err("aes128-foo", false,
+		  "unknown or misplaced integrity algorithm `foo' in `aes128'");
+	parse_err("aes128-null", false,
+		  "unknown or misplaced integrity algorithm `null' in `aes128'");
 	parse_err("aes128-sha1-foo", false, "unknown or misplaced DH group `foo' in `aes128'");
-	parse_err("aes128-modp2048-sha1", false, "unknown or misplaced DH group `sha1' in `aes128'");
+	parse_err("aes128-modp2048-sha1", false,
+		  "unknown or misplaced DH group `sha1' in `aes128'");
 	parse_err("aes128-sha1-modp2048-modp1536", false,
 		  "unknown or misplaced DH group `modp1536' in `aes128'");
 	parse_err("aes128-sha1-modp2048-modp1536-modp1024", false, "empty or overlong proposal");
@@ -136,7 +144,8 @@ static void test_esp_refusals(void **state)
 {
 	parse_err("blowfish-sha1", true, "unknown ESP encryption algorithm `blowfish'");
 	parse_err("null-sha1", true, "unknown ESP encryption algorithm `null'");
-	parse_err("aes_gcm128-sha1", true, "`aes_gcm128' is an AEAD cipher: its integrity must be null");
+	parse_err("aes_gcm128-sha1", true,
+		  "`aes_gcm128' is an AEAD cipher: its integrity must be null");
 	parse_err("aes128-null", true, "ESP `aes128' without integrity is not allowed");
 	parse_err("aes128-sha1-bogus", true, "unknown or misplaced DH group `bogus' in `aes128'");
 }
@@ -190,9 +199,9 @@ static void test_names_and_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ike_good),      cmocka_unit_test(test_esp_good),
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_ike_refusals),
-		cmocka_unit_test(test_esp_refusals),  cmocka_unit_test(test_list_refusals),
+		cmocka_unit_test(test_ike_good),	 cmocka_unit_test(test_esp_good),
+		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_ike_refusals),
+		cmocka_unit_test(test_esp_refusals),	 cmocka_unit_test(test_list_refusals),
 		cmocka_unit_test(test_names_and_format),
 	};
 

@@ -86,7 +86,7 @@ static void test_user_fqdn(void **state)
 
 static void test_key_id(void **state)
 {
-	static const uint8_t want[] = { 0x01, 0x02, 0xab, 0xcd };
+	static const uint8_t want[] = {0x01, 0x02, 0xab, 0xcd};
 	struct ike_id a = id("@#0102abcd");
 
 	assert_int_equal(a.kind, ID_KEY_ID);
@@ -113,8 +113,9 @@ static void test_any_myid(void **state)
 
 static void test_dn_refused(void **state)
 {
-	assert_id_err("C=CH, O=Example, CN=gw",
-		      "`C=CH, O=Example, CN=gw': distinguished-name identities are not supported yet");
+	assert_id_err(
+		"C=CH, O=Example, CN=gw",
+		"`C=CH, O=Example, CN=gw': distinguished-name identities are not supported yet");
 	assert_id_err("CN=gw", "`CN=gw': distinguished-name identities are not supported yet");
 }
 
@@ -210,11 +211,16 @@ static void test_longest_forms_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_address_ids),  cmocka_unit_test(test_fqdn),
-		cmocka_unit_test(test_user_fqdn),    cmocka_unit_test(test_key_id),
-		cmocka_unit_test(test_any_myid),     cmocka_unit_test(test_dn_refused),
-		cmocka_unit_test(test_bad_ids),	     cmocka_unit_test(test_resolve),
-		cmocka_unit_test(test_compare),	     cmocka_unit_test(test_from_addr_is_set),
+		cmocka_unit_test(test_address_ids),
+		cmocka_unit_test(test_fqdn),
+		cmocka_unit_test(test_user_fqdn),
+		cmocka_unit_test(test_key_id),
+		cmocka_unit_test(test_any_myid),
+		cmocka_unit_test(test_dn_refused),
+		cmocka_unit_test(test_bad_ids),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_from_addr_is_set),
 		cmocka_unit_test(test_longest_forms_format),
 	};
 

@@ -76,7 +76,7 @@ static void assert_subnet_err(const char *src, int af, const char *want)
 
 static void test_ipv4_parse_format(void **state)
 {
-	static const uint8_t want[4] = { 192, 0, 2, 1 };
+	static const uint8_t want[4] = {192, 0, 2, 1};
 	ip_address a = addr("192.0.2.1");
 
 	assert_int_equal(a.af, AF_INET);
@@ -172,7 +172,7 @@ static void test_addr_eq_any(void **state)
 
 static void test_sockaddr_round_trip(void **state)
 {
-	const char *srcs[] = { "192.0.2.7", "2001:db8::7" };
+	const char *srcs[] = {"192.0.2.7", "2001:db8::7"};
 
 	for (size_t i = 0; i < 2; i++) {
 		ip_address a = addr(srcs[i]), b;
@@ -181,14 +181,14 @@ static void test_sockaddr_round_trip(void **state)
 		uint16_t port = 0;
 
 		assert_int_equal(ip_addr_to_sockaddr(&a, 4500, &ss, &len), 0);
-		assert_int_equal(len, i == 0 ? sizeof(struct sockaddr_in)
-					     : sizeof(struct sockaddr_in6));
+		assert_int_equal(len,
+				 i == 0 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 		assert_int_equal(ip_addr_from_sockaddr((struct sockaddr *)&ss, &b, &port), 0);
 		assert_int_equal(port, 4500);
 		assert_true(ip_addr_eq(&a, &b));
 	}
 
-	ip_address unset = { 0 };
+	ip_address unset = {0};
 	struct sockaddr_storage ss;
 	socklen_t len;
 	assert_int_not_equal(ip_addr_to_sockaddr(&unset, 500, &ss, &len), 0);
@@ -233,7 +233,8 @@ static void test_subnet_noncontiguous(void **state)
 
 static void test_subnet_host_bits(void **state)
 {
-	assert_subnet_err("10.0.1.1/24", AF_UNSPEC, "improper subnet `10.0.1.1/24': host-part bits on");
+	assert_subnet_err("10.0.1.1/24", AF_UNSPEC,
+			  "improper subnet `10.0.1.1/24': host-part bits on");
 	assert_subnet_err("10.0.1.1/255.255.255.0", AF_UNSPEC,
 			  "improper subnet `10.0.1.1/255.255.255.0': host-part bits on");
 	assert_subnet_err("2001:db8::1/64", AF_UNSPEC,
@@ -259,7 +260,8 @@ static void test_subnet_bad_masks(void **state)
 
 static void test_subnet_wrong_family(void **state)
 {
-	assert_subnet_err("2001:db8::/32", AF_INET, "`2001:db8::' is an IPv6 address, IPv4 expected");
+	assert_subnet_err("2001:db8::/32", AF_INET,
+			  "`2001:db8::' is an IPv6 address, IPv4 expected");
 	assert_subnet_err("10.0.0.0/8", AF_INET6, "`10.0.0.0' is an IPv4 address, IPv6 expected");
 }
 
@@ -271,6 +273,17 @@ static void test_subnet_too_long(void **state)
 	memset(big, '1', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_non_null(ip_subnet_parse(big, AF_UNSPEC, &s));
+}
+
+/* ipsec_ttosubnet(3): "%default" is a synonym for 0.0.0.0/0 (::/0 for IPv6). */
+static void test_subnet_default(void **state)
+{
+	ip_subnet s;
+
+	assert_null(ip_subnet_parse("%default", AF_INET, &s));
+	assert_string_equal(ip_subnet_str(&s), "0.0.0.0/0");
+	assert_null(ip_subnet_parse("%default", AF_INET6, &s));
+	assert_string_equal(ip_subnet_str(&s), "::/0");
 }
 
 static void test_subnet_contains(void **state)
@@ -336,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_subnet_bad_masks),
 		cmocka_unit_test(test_subnet_wrong_family),
 		cmocka_unit_test(test_subnet_too_long),
+		cmocka_unit_test(test_subnet_default),
 		cmocka_unit_test(test_subnet_contains),
 		cmocka_unit_test(test_subnet_eq_mask_host),
 	};

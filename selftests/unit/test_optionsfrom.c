@@ -16,7 +16,7 @@
 
 #include "optionsfrom.h"
 
-static char path[64];
+static char path[512];
 
 /* Write text to a fresh temporary file; its name is in path. */
 static void write_file(const char *text)
@@ -73,10 +73,20 @@ static void assert_argv(int argc, char **argv, const char *const *want, int n)
 static void test_words(void **state)
 {
 	static const char *const want[] = {
-		"prog",	       "--before",	 "--nofork", "--ikeport",
-		"600",	       "--secretsfile", "/tmp/with space/secrets",
-		"--label",     "single quoted", "--empty", "",
-		"ab cd",       "tab\tsep",	 "--after",
+		"prog",
+		"--before",
+		"--nofork",
+		"--ikeport",
+		"600",
+		"--secretsfile",
+		"/tmp/with space/secrets",
+		"--label",
+		"single quoted",
+		"--empty",
+		"",
+		"ab cd",
+		"tab\tsep",
+		"--after",
 	};
 	int argc;
 	char **argv;
@@ -95,7 +105,7 @@ static void test_words(void **state)
 
 static void test_empty_file(void **state)
 {
-	static const char *const want[] = { "prog", "--before", "--after" };
+	static const char *const want[] = {"prog", "--before", "--after"};
 	int argc;
 	char **argv;
 
@@ -107,7 +117,7 @@ static void test_empty_file(void **state)
 
 static void test_no_final_newline(void **state)
 {
-	static const char *const want[] = { "prog", "--before", "--status", "--after" };
+	static const char *const want[] = {"prog", "--before", "--status", "--after"};
 	int argc;
 	char **argv;
 
@@ -130,7 +140,7 @@ static void test_missing_file(void **state)
 
 static void test_unterminated_quote(void **state)
 {
-	char want[128];
+	char want[600];
 	int argc;
 	char **argv;
 
@@ -141,7 +151,7 @@ static void test_unterminated_quote(void **state)
 
 static void test_word_too_long(void **state)
 {
-	char text[5000], want[128];
+	char text[5000], want[600];
 	int argc;
 	char **argv;
 
@@ -156,7 +166,7 @@ static void test_word_too_long(void **state)
 /* A file that names itself: refused with a reason, not an endless splice. */
 static void test_self_include_refused(void **state)
 {
-	char text[128];
+	char text[600];
 	static char *v[4];
 	int argc = 3;
 	char **argv = v;
@@ -192,7 +202,7 @@ static void test_self_include_refused(void **state)
  */
 static void test_guard_is_per_command_line(void **state)
 {
-	static const char *const want[] = { "prog", "--before", "--nofork", "--after" };
+	static const char *const want[] = {"prog", "--before", "--nofork", "--after"};
 	int argc;
 	char **argv;
 

@@ -10,8 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,7 +38,7 @@ const char *__lsan_default_suppressions(void)
 }
 
 static struct pluto_startup st;
-static char tmpfile_path[64];
+static char tmpfile_path[512];
 
 #define MAXARGS 32
 
@@ -120,8 +120,8 @@ static void write_tmp(const char *text)
  */
 static int setup(void **state)
 {
-	static char *argv[] = { "reset", NULL };
-	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	static char *argv[] = {"reset", NULL};
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
 	optind = 0;
 	opterr = 0;
@@ -239,7 +239,8 @@ static void test_freeswan_refused(void **state)
 	check_refused_option("--perpeerlog", NULL);
 	check_refused_option("--perpeerlogbase", "/var/log/pluto/peer");
 	assert_string_equal(P("--adns", "x"), "--adns: pluto makes no DNS lookups");
-	assert_string_equal(P("--perpeerlog"), "--perpeerlog: per-peer log files are not supported yet");
+	assert_string_equal(P("--perpeerlog"),
+			    "--perpeerlog: per-peer log files are not supported yet");
 }
 
 /* Libreswan's synopsis: the options that work. */
@@ -310,8 +311,9 @@ static void test_bad_options(void **state)
 	assert_string_equal(P("--nofork", "--secretsfile"),
 			    "option `--secretsfile' requires an argument");
 	assert_string_equal(P("stray"), "unexpected argument `stray' (options start with --)");
-	assert_refused(P("--config", "/nonexistent/ipsec.conf"),
-		       "--config: cannot read `/nonexistent/ipsec.conf': No such file or directory");
+	assert_refused(
+		P("--config", "/nonexistent/ipsec.conf"),
+		"--config: cannot read `/nonexistent/ipsec.conf': No such file or directory");
 	assert_string_equal(P("--listen", "nowhere"), "--listen: `nowhere' is not an IP address");
 	assert_string_equal(P("--ctlbase", "/tmp/a", "--rundir", "/tmp/b"),
 			    "--ctlbase and --rundir both name the control files: give one");
@@ -322,10 +324,12 @@ static void test_bad_numbers(void **state)
 	assert_string_equal(P("--ikeport", "0"), "--ikeport: `0' is not a number from 1 to 65535");
 	assert_string_equal(P("--ikeport", "70000"),
 			    "--ikeport: `70000' is not a number from 1 to 65535");
-	assert_string_equal(P("--ikeport", "5x"), "--ikeport: `5x' is not a number from 1 to 65535");
+	assert_string_equal(P("--ikeport", "5x"),
+			    "--ikeport: `5x' is not a number from 1 to 65535");
 	assert_string_equal(P("--ikeport", ""), "--ikeport: `' is not a number from 1 to 65535");
 	assert_string_equal(P("--nhelpers", "x"), "--nhelpers: `x' is not a number from -1 to 64");
-	assert_string_equal(P("--nhelpers", "65"), "--nhelpers: `65' is not a number from -1 to 64");
+	assert_string_equal(P("--nhelpers", "65"),
+			    "--nhelpers: `65' is not a number from -1 to 64");
 	assert_string_equal(P("--seedbits", "-1"),
 			    "--seedbits: `-1' is not a number from 0 to 65536");
 }
@@ -351,12 +355,12 @@ static void test_debug_class_options(void **state)
 		const char *opt;
 		uint32_t bits;
 	} t[] = {
-		{ "--debug-raw", DBG_RAW },	    { "--debug-crypt", DBG_CRYPT },
-		{ "--debug-parsing", DBG_PARSING }, { "--debug-emitting", DBG_EMITTING },
-		{ "--debug-control", DBG_CONTROL }, { "--debug-lifecycle", DBG_LIFECYCLE },
-		{ "--debug-klips", DBG_KERNEL },    { "--debug-kernel", DBG_KERNEL },
-		{ "--debug-dns", DBG_DNS },	    { "--debug-oppo", DBG_OPPO },
-		{ "--debug-bpf", DBG_BPF },	    { "--debug-private", DBG_PRIVATE },
+		{"--debug-raw", DBG_RAW},	  {"--debug-crypt", DBG_CRYPT},
+		{"--debug-parsing", DBG_PARSING}, {"--debug-emitting", DBG_EMITTING},
+		{"--debug-control", DBG_CONTROL}, {"--debug-lifecycle", DBG_LIFECYCLE},
+		{"--debug-klips", DBG_KERNEL},	  {"--debug-kernel", DBG_KERNEL},
+		{"--debug-dns", DBG_DNS},	  {"--debug-oppo", DBG_OPPO},
+		{"--debug-bpf", DBG_BPF},	  {"--debug-private", DBG_PRIVATE},
 	};
 
 	int wrong = 0;

@@ -42,7 +42,7 @@ static void assert_refused(const char *src, const char *want)
 
 static void test_hex(void **state)
 {
-	static const uint8_t b[] = { 0x01, 0x02, 0xab, 0xcd, 0xef, 0x00 };
+	static const uint8_t b[] = {0x01, 0x02, 0xab, 0xcd, 0xef, 0x00};
 
 	assert_data("0x0102", b, 2);
 	assert_data("0x0102abcdef00", b, 6);
@@ -52,7 +52,7 @@ static void test_hex(void **state)
 
 static void test_hex_underscores(void **state)
 {
-	static const uint8_t b[] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67 };
+	static const uint8_t b[] = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67};
 
 	assert_data("0xdead_beef", b, 4);
 	assert_data("0xdeadbeef_01234567", b, 8);
@@ -62,10 +62,10 @@ static void test_hex_underscores(void **state)
 /* ipsec_ttodata(3): "A single _ (underscore) between consecutive groups is ignored". */
 static void test_hex_underscore_placement(void **state)
 {
-	assert_refused("0x_dead", NULL);   /* not between groups: leading */
-	assert_refused("0xdead_", NULL);   /* trailing */
-	assert_refused("0xde__ad", NULL);  /* not single */
-	assert_refused("0xd_ead", NULL);   /* inside a byte */
+	assert_refused("0x_dead", NULL);  /* not between groups: leading */
+	assert_refused("0xdead_", NULL);  /* trailing */
+	assert_refused("0xde__ad", NULL); /* not single */
+	assert_refused("0xd_ead", NULL);  /* inside a byte */
 }
 
 static void test_hex_errors(void **state)
@@ -83,7 +83,7 @@ static void test_hex_errors(void **state)
 
 static void test_base64(void **state)
 {
-	static const uint8_t b[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06 };
+	static const uint8_t b[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
 	static const uint8_t hello[] = "hello";
 
 	assert_data("0sAQID", b, 3);
@@ -101,10 +101,10 @@ static void test_base64_errors(void **state)
 	uint8_t small[2];
 	size_t len;
 
-	assert_refused("0sAQ", NULL);	     /* a group must be four characters */
+	assert_refused("0sAQ", NULL); /* a group must be four characters */
 	assert_refused("0sAQI", NULL);
 	assert_refused("0sAQ=", NULL);
-	assert_refused("0sAQ==AQ==", NULL);  /* padding only at the end */
+	assert_refused("0sAQ==AQ==", NULL); /* padding only at the end */
 	assert_refused("0sAQID=", NULL);
 	assert_refused("0s====", NULL);
 	assert_refused("0sAQ!D", "bad base64 character");
@@ -170,7 +170,7 @@ static void test_base64_round_trip(void **state)
 		assert_memory_equal(back, src, n);
 	}
 	/* too small a buffer: nothing written */
-	static const uint8_t abc[] = { 0x01, 0x02, 0x03 };
+	static const uint8_t abc[] = {0x01, 0x02, 0x03};
 	assert_int_equal(datatot_base64(abc, 3, text, 6), 0);
 	assert_int_equal(datatot_base64(abc, 3, text, 7), 6);
 	assert_string_equal(text, "0sAQID");

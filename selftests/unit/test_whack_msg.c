@@ -275,12 +275,13 @@ static void test_reject_field_past_end(void **state)
 	memcpy(buf + off + 4, "abcd", 4);
 	off += 8;
 	header(buf, (uint32_t)off);
-	assert_decode_err(whack_msg_decode(buf, off, out), "field runs past the end of the message");
+	assert_decode_err(whack_msg_decode(buf, off, out),
+			  "field runs past the end of the message");
 }
 
 static void test_reject_unknown_tag(void **state)
 {
-	uint8_t v[4] = { 0 };
+	uint8_t v[4] = {0};
 
 	assert_decode_err(decode_one(999, v, 4), "unknown field 999");
 	assert_decode_err(decode_one(22, v, 4), "unknown field 22");
@@ -302,8 +303,10 @@ static void test_reject_bad_strings(void **state)
 {
 	char big[WHACK_NAME_MAX + 1];
 
-	assert_decode_err(decode_one(T_NAME, "a\0b", 3), "field name: string contains NUL or newline");
-	assert_decode_err(decode_one(T_NAME, "a\nb", 3), "field name: string contains NUL or newline");
+	assert_decode_err(decode_one(T_NAME, "a\0b", 3),
+			  "field name: string contains NUL or newline");
+	assert_decode_err(decode_one(T_NAME, "a\nb", 3),
+			  "field name: string contains NUL or newline");
 	memset(big, 'x', sizeof(big));
 	assert_decode_err(decode_one(T_NAME, big, WHACK_NAME_MAX), "field name: string too long");
 	assert_null(decode_one(T_NAME, big, WHACK_NAME_MAX - 1));
@@ -312,7 +315,7 @@ static void test_reject_bad_strings(void **state)
 
 static void test_reject_bad_lengths(void **state)
 {
-	uint8_t v[18] = { 0 };
+	uint8_t v[18] = {0};
 
 	assert_decode_err(decode_one(T_POLICY, v, 3), "field policy: bad length");
 	assert_decode_err(decode_one(T_HOST_AF, v, 2), "field host address family: bad length");
@@ -323,7 +326,7 @@ static void test_reject_bad_lengths(void **state)
 
 static void test_reject_bad_family(void **state)
 {
-	uint8_t v[18] = { 0 };
+	uint8_t v[18] = {0};
 
 	v[0] = 7;
 	assert_decode_err(decode_one(T_LEFT_HOST, v, 17), "field host: bad address");
@@ -335,7 +338,7 @@ static void test_reject_bad_family(void **state)
 
 static void test_reject_subnet_bits(void **state)
 {
-	uint8_t v[18] = { 0 };
+	uint8_t v[18] = {0};
 
 	v[0] = AF_INET;
 	v[17] = 32;
@@ -364,7 +367,8 @@ static void test_reject_long_pubkey(void **state)
 {
 	static uint8_t key[WHACK_KEY_MAX + 1];
 
-	assert_decode_err(decode_one(T_PUBKEY, key, WHACK_KEY_MAX + 1), "field pubkeyrsa: key too long");
+	assert_decode_err(decode_one(T_PUBKEY, key, WHACK_KEY_MAX + 1),
+			  "field pubkeyrsa: key too long");
 	assert_null(decode_one(T_PUBKEY, key, WHACK_KEY_MAX));
 	assert_int_equal(out->pubkey_len, WHACK_KEY_MAX);
 }
@@ -397,7 +401,7 @@ static void test_reject_unknown_bits(void **state)
 /* A subnet with host bits on is refused by whack (ipsec_atosubnet); pluto must not take it. */
 static void test_reject_improper_subnet(void **state)
 {
-	uint8_t v[18] = { 0 };
+	uint8_t v[18] = {0};
 
 	v[0] = AF_INET;
 	v[1] = 10;
@@ -432,7 +436,8 @@ static void check_decoded(const struct whack_msg *m)
 		assert_true(memchr(m->end[e].id, '\0', sizeof(m->end[e].id)) != NULL);
 		assert_true(memchr(m->end[e].updown, '\0', sizeof(m->end[e].updown)) != NULL);
 		if (ip_addr_is_set(&m->end[e].client.addr))
-			assert_true(m->end[e].client.maskbits <= ip_af_bits(m->end[e].client.addr.af));
+			assert_true(m->end[e].client.maskbits <=
+				    ip_af_bits(m->end[e].client.addr.af));
 	}
 	assert_int_equal(m->ops & ~WHACK_OP_ALL, 0);
 }
