@@ -6,10 +6,14 @@
  * the exchange files share.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "crypto_helpers.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evloop.h"
@@ -173,6 +177,213 @@ struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool i
 	sa->peer_port = c->that->ikeport ? c->that->ikeport : PLUTO_DEFAULT_IKEPORT;
 	sa->keying_try = 1;
 	return st;
+}
+
+/* --- crypto helper jobs ------------------------------------------------------ */
+
+struct ikev1_job *ikev1_job_new(size_t size, unsigned steps)
+{
+	struct ikev1_job *j = size >= sizeof(*j) ? calloc(1, size) : NULL;
+
+	if (j != NULL) {
+		j->size = size;
+		j->steps = steps;
+	}
+	return j;
+}
+
+/*
+ * Keys come from the secrets and the public keys, and stay shared with them: the job's
+ * own reference keeps a key alive through --rereadsecrets or a new --pubkeyrsa.  Using
+ * a shared key on a helper while others use it is safe: each crypto_rsa_sign() and
+ * crypto_rsa_verify() makes its own EVP_PKEY_CTX, and OpenSSL 3.0's openssl-threads(7)
+ * says "Objects are thread-safe as long as the API's being invoked don't modify the
+ * object" and "two threads can calculate a signature using two different EVP_PKEY_CTX
+ * objects"; what it rules out is mutating a key ("setting elements of a private or
+ * public key") while another thread uses it, and nothing changes a key once loaded.
+ * (https://manpages.ubuntu.com/manpages/jammy/man7/openssl-threads.7ssl.html, 3.0.2;
+ * the 3.0.19 copy installed here says the same.)
+ */
+bool ikev1_job_add_key(struct ikev1_job *j, EVP_PKEY *key)
+{
+	EVP_PKEY **keys = realloc(j->keys, (j->nkeys + 1) * sizeof(*keys));
+
+	if (keys == NULL)
+		return false;
+	j->keys = keys;
+	if (EVP_PKEY_up_ref(key) != 1)
+		return false;
+	j->keys[j->nkeys++] = key;
+	return true;
+}
+
+void ikev1_job_free(struct ikev1_job *j)
+{
+	if (j == NULL)
+		return;
+	crypto_dh_free(j->dh);
+	for (unsigned i = 0; i < j->nkeys; i++)
+		EVP_PKEY_free(j->keys[i]);
+	free(j->keys);
+	if (j->psk != NULL) {
+		crypto_cleanse(j->psk, j->psk_len);
+		free(j->psk);
+	}
+	crypto_cleanse(j, j->size); /* g^xy, SKEYID and friends */
+	free(j);
+}
+
+struct ikev1_job *ikev1_dh_job(size_t size, unsigned steps, struct ikev1_sa *sa, uint16_t group)
+{
+	struct ikev1_job *j = ikev1_job_new(size, steps);
+
+	if (j == NULL)
+		return NULL;
+	j->initiator = sa->initiator;
+	j->group = group;
+	memcpy(j->gi, sa->gi, sa->gi_len);
+	j->gi_len = sa->gi_len;
+	memcpy(j->gr, sa->gr, sa->gr_len);
+	j->gr_len = sa->gr_len;
+	if (!(steps & IKEV1_JOB_KE)) {
+		j->dh = sa->dh; /* moved: the state no longer has it */
+		sa->dh = NULL;
+	}
+	return j;
+}
+
+void ikev1_job_take_ke(struct ikev1_job *j, struct ikev1_sa *sa)
+{
+	if (sa->initiator) {
+		memcpy(sa->gi, j->gi, j->gi_len);
+		sa->gi_len = j->gi_len;
+	} else {
+		memcpy(sa->gr, j->gr, j->gr_len);
+		sa->gr_len = j->gr_len;
+	}
+	if (!(j->steps & IKEV1_JOB_SHARED)) {
+		crypto_dh_free(sa->dh);
+		sa->dh = j->dh;
+		j->dh = NULL;
+	}
+}
+
+/* The steps, on a helper thread: the job's own data only, and no logging. */
+static void step_ke(struct ikev1_job *j)
+{
+	uint8_t *ke = j->initiator ? j->gi : j->gr;
+	size_t *len = j->initiator ? &j->gi_len : &j->gr_len;
+
+	j->rc = crypto_dh_new(j->group, &j->dh);
+	if (j->rc == 0)
+		j->rc = crypto_dh_public(j->dh, ke, IKEV1_MAX_KE, len);
+}
+
+static void step_shared(struct ikev1_job *j)
+{
+	struct crypto_chunk peer =
+		j->initiator ? CRYPTO_CHUNK(j->gr, j->gr_len) : CRYPTO_CHUNK(j->gi, j->gi_len);
+
+	j->err = crypto_dh_shared(j->dh, peer, j->gxy, sizeof(j->gxy), &j->gxy_len);
+}
+
+/* SKEYID and its children, the encryption key and the phase 1 IV (RFC 2409 5, B). */
+static void step_skeyid(struct ikev1_job *j)
+{
+	struct ikev1_kdf_phase1 in = {
+		.hash = j->p1.hash, .auth = j->p1.auth, .psk = CRYPTO_CHUNK(j->psk, j->psk_len),
+		.ni_b = CRYPTO_CHUNK(j->ni, j->ni_len), .nr_b = CRYPTO_CHUNK(j->nr, j->nr_len),
+		.gxy = CRYPTO_CHUNK(j->gxy, j->gxy_len), .cky_i = j->icookie, .cky_r = j->rcookie,
+	};
+	int keylen = crypto_cipher_keylen(j->p1.encr, j->p1.keylen);
+	size_t bs = crypto_cipher_blocksize(j->p1.encr);
+
+	if (keylen < 0 || bs == 0 || ikev1_kdf_init(&j->kdf, &in) < 0 ||
+	    ikev1_kdf_set_enc_key(&j->kdf, (size_t)keylen) < 0 ||
+	    ikev1_kdf_phase1_iv(&j->kdf, CRYPTO_CHUNK(j->gi, j->gi_len),
+				CRYPTO_CHUNK(j->gr, j->gr_len), j->iv, bs) < 0) {
+		j->err = "key derivation failed";
+		return;
+	}
+	j->iv_len = bs;
+}
+
+static void step_sign(struct ikev1_job *j)
+{
+	if (j->nkeys == 0) {
+		j->rc = -EINVAL;
+		return;
+	}
+	j->rc = crypto_rsa_sign(j->keys[0], CRYPTO_CHUNK(j->hash, j->hash_len), j->sig,
+				sizeof(j->sig), &j->sig_len);
+}
+
+static void step_verify(struct ikev1_job *j)
+{
+	j->err = "no RSA public key known for the peer's ID";
+	for (unsigned i = 0; i < j->nkeys && j->err != NULL; i++)
+		j->err = crypto_rsa_verify(j->keys[i], CRYPTO_CHUNK(j->hash, j->hash_len),
+					   CRYPTO_CHUNK(j->sig, j->sig_len));
+}
+
+static const struct {
+	unsigned step;
+	void (*fn)(struct ikev1_job *j);
+	const char *name;
+} job_steps[] = {
+	{ IKEV1_JOB_KE, step_ke, "KE" },
+	{ IKEV1_JOB_SHARED, step_shared, "g^xy" },
+	{ IKEV1_JOB_SKEYID, step_skeyid, "SKEYID" },
+	{ IKEV1_JOB_SIGN, step_sign, "RSA signature" },
+	{ IKEV1_JOB_VERIFY, step_verify, "RSA verification" },
+};
+
+#define NSTEPS (sizeof(job_steps) / sizeof(job_steps[0]))
+
+static void job_work(void *data)
+{
+	struct ikev1_job *j = data;
+
+	for (size_t i = 0; i < NSTEPS && j->rc == 0 && j->err == NULL; i++) {
+		if (j->steps & job_steps[i].step)
+			job_steps[i].fn(j);
+	}
+}
+
+static void job_resume(struct state *st, void *data);
+
+static void job_cleanup(void *data)
+{
+	ikev1_job_free(data);
+}
+
+static const struct crypto_helper_ops job_ops = {
+	.name = "IKEv1 job",
+	.work = job_work,
+	.resume = job_resume,
+	.cleanup = job_cleanup,
+};
+
+enum ikev1_stf ikev1_offload(struct state *st, struct ikev1_job *j, ikev1_resume_fn resume)
+{
+	char what[64] = "";
+	int r;
+
+	for (size_t i = 0; i < NSTEPS; i++) {
+		size_t n = strlen(what);
+
+		if (j->steps & job_steps[i].step)
+			snprintf(what + n, sizeof(what) - n, "%s%s", n ? " + " : "",
+				 job_steps[i].name);
+	}
+	j->resume = resume;
+	r = crypto_helper_submit(st->serial, &job_ops, j); /* j is the pool's now */
+	if (r < 0) {
+		plog("cannot hand %s to a crypto helper: %s", what, strerror(-r));
+		return STF_FATAL;
+	}
+	dbg(DBG_CONTROL, "%s handed to a crypto helper", what);
+	return STF_SUSPEND;
 }
 
 /* --- logging and progress ---------------------------------------------------- */
@@ -427,51 +638,123 @@ static void refuse(struct state *st, struct ikev1_msg *m, bool fresh)
 		state_delete(st);
 }
 
-/* Run one message through st's transition. fresh: st was made for this message. */
+/*
+ * The one place where a handler's result is acted on, whether the handler ran as the
+ * message arrived (process) or was resumed after a crypto helper's job (job_resume).
+ * p: what the transition needs besides the state and m, never st's own pending.
+ */
+static void settle(struct state *st, struct ikev1_msg *m, enum ikev1_stf stf,
+		   const struct ikev1_pending *p)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	if (stf == STF_SUSPEND) {
+		sa->pending = *p;
+		return;
+	}
+	memset(&sa->pending, 0, sizeof(sa->pending));
+	if (p->t == NULL) {
+		/* no message: the resumed code sent what it had to; only failure is left */
+		if (stf == STF_FATAL)
+			state_delete(st);
+		return;
+	}
+	if (stf == STF_OK) {
+		commit(st, p->t, m, p->digest);
+		return;
+	}
+	memcpy(sa->iv, p->saved_iv, sizeof(sa->iv));
+	if (stf == STF_FATAL)
+		state_delete(st);
+	else
+		refuse(st, m, p->fresh);
+}
+
+/*
+ * A helper has done st's job: the rest of the handler runs with a message that has
+ * only its origin (for a clear notification) and room for the reply, then settles.
+ */
+static void job_resume(struct state *st, void *data)
+{
+	static uint8_t reply[IKEV1_MSG_MAX];
+	static struct ike_digest d;
+	struct ikev1_job *j = data;
+	struct ikev1_pending p;
+
+	if (st->proto == NULL)
+		return;
+	p = ikev1_sa(st)->pending;
+	memset(&d, 0, sizeof(d));
+	memcpy(d.hdr.icookie, p.icookie, IKEV1_COOKIE_LEN);
+	memcpy(d.hdr.rcookie, p.rcookie, IKEV1_COOKIE_LEN);
+	struct ikev1_msg m = { .iface = p.iface, .from = p.from, .port = p.port, .d = &d };
+	cursor_out_init(&m.out, reply, sizeof(reply));
+	struct ctl_client *prev = ikev1_log_state(st);
+	settle(st, &m, j->resume(st, &m, j), &p);
+	ikev1_log_done(prev);
+	log_reset_context();
+}
+
+/* Is st's last message being answered?  Then m is its retransmission: resend. */
+static bool duplicate(struct state *st, const uint8_t *digest)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	if (!sa->have_last_in || !crypto_memeq(digest, sa->last_in, sizeof(sa->last_in)))
+		return false;
+	if (sa->last_out != NULL) {
+		dbg(DBG_CONTROL, "retransmitting in response to duplicate packet; already %s",
+		    state_name(st->kind));
+		ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
+	}
+	return true;
+}
+
+/*
+ * Run one message through st's transition. fresh: st was made for this message.
+ * While a crypto helper works for st, its messages are dropped, not queued: what can
+ * arrive then is a retransmission (the peer resends after 10 s; once the job is done
+ * it is a duplicate and gets our reply again) or something not worth keeping; a queue
+ * would hold a copy of each datagram and replay it through a state that has moved on.
+ */
 static void process(struct state *st, struct ikev1_msg *m, bool fresh)
 {
 	static uint8_t reply[IKEV1_MSG_MAX];
 	struct ikev1_sa *sa = ikev1_sa(st);
-	uint8_t digest[CRYPTO_MAX_HASH] = { 0 }, saved_iv[CRYPTO_MAX_BLOCK];
+	struct ikev1_pending p = { .fresh = fresh, .iface = m->iface, .from = m->from,
+				   .port = m->port };
 	struct crypto_chunk raw = CRYPTO_CHUNK(m->raw, m->raw_len);
 
-	crypto_hash(OAKLEY_HASH_SHA1, &raw, 1, digest, sizeof(digest));
-	if (sa->have_last_in && crypto_memeq(digest, sa->last_in, sizeof(digest))) {
-		if (sa->last_out != NULL) {
-			dbg(DBG_CONTROL, "retransmitting in response to duplicate packet; already %s",
-			    state_name(st->kind));
-			ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
-		}
+	if (crypto_helper_busy(st->serial)) {
+		dbg(DBG_CONTROL, "discarding packet received during asynchronous crypto work in %s",
+		    state_name(st->kind));
 		return;
 	}
-	const struct ikev1_transition *t = ikev1_transition_for(st->kind, m->d->hdr.xchg);
-	if (t == NULL) {
+	crypto_hash(OAKLEY_HASH_SHA1, &raw, 1, p.digest, sizeof(p.digest));
+	if (duplicate(st, p.digest))
+		return;
+	p.t = ikev1_transition_for(st->kind, m->d->hdr.xchg);
+	if (p.t == NULL) {
 		plog_rl("dropping unexpected %s message in %s", isakmp_xchg_name(m->d->hdr.xchg),
 			state_name(st->kind));
 		return;
 	}
-	memcpy(saved_iv, sa->iv, sizeof(saved_iv));
-	const char *err = open_message(st, t, m);
+	memcpy(p.saved_iv, sa->iv, sizeof(p.saved_iv));
+	memcpy(p.icookie, m->d->hdr.icookie, IKEV1_COOKIE_LEN);
+	memcpy(p.rcookie, m->d->hdr.rcookie, IKEV1_COOKIE_LEN);
+	const char *err = open_message(st, p.t, m);
 	if (err == NULL)
-		err = ikev1_check_payloads(m->d, t->required, t->optional);
+		err = ikev1_check_payloads(m->d, p.t->required, p.t->optional);
 	if (err != NULL) {
-		memcpy(sa->iv, saved_iv, sizeof(saved_iv));
-		plog_rl("dropping %s from %s:%u: %s", t->what, ip_addr_str(&m->from), m->port, err);
+		memcpy(sa->iv, p.saved_iv, sizeof(p.saved_iv));
+		plog_rl("dropping %s from %s:%u: %s", p.t->what, ip_addr_str(&m->from), m->port,
+			err);
 		if (fresh)
 			state_delete(st);
 		return;
 	}
 	cursor_out_init(&m->out, reply, sizeof(reply));
-	enum ikev1_stf stf = t->handler(st, m);
-	if (stf == STF_OK) {
-		commit(st, t, m, digest);
-		return;
-	}
-	memcpy(sa->iv, saved_iv, sizeof(saved_iv));
-	if (stf == STF_FATAL)
-		state_delete(st);
-	else
-		refuse(st, m, fresh);
+	settle(st, m, p.t->handler(st, m), &p);
 }
 
 static void receive_main(struct ikev1_msg *m)

@@ -262,15 +262,9 @@ enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
 	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
-/* Our KE and nonce: a fresh DH key pair of the group, random bytes. */
-static bool make_ke_nonce(struct ikev1_sa *sa, uint16_t group, uint8_t *ke, size_t *ke_len,
-			  uint8_t *nonce, size_t *nonce_len)
+/* Our nonce: random bytes. */
+static bool new_nonce(uint8_t *nonce, size_t *nonce_len)
 {
-	crypto_dh_free(sa->dh);
-	sa->dh = NULL;
-	if (crypto_dh_new(group, &sa->dh) < 0 ||
-	    crypto_dh_public(sa->dh, ke, IKEV1_MAX_KE, ke_len) < 0)
-		return false;
 	*nonce_len = IKEV1_NONCE_LEN;
 	return crypto_random(nonce, IKEV1_NONCE_LEN) == 0;
 }
@@ -280,6 +274,19 @@ static bool emit_ke_nonce(struct cursor_out *o, const uint8_t *ke, size_t ke_len
 {
 	return ike_codec_emit_ke(o, ke, ke_len) && ike_codec_emit_nonce(o, nonce, nonce_len) &&
 	       ike_codec_emit_finish(o);
+}
+
+/* MI2, once a helper has made our DH key pair. */
+static enum ikev1_stf resume_outI2(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	if (j->rc < 0)
+		return STF_FATAL;
+	ikev1_job_take_ke(j, sa);
+	ikev1_start_msg(&m->out, sa, ISAKMP_XCHG_MAIN, 0, 0);
+	m->have_reply = emit_ke_nonce(&m->out, sa->gi, sa->gi_len, sa->ni, sa->ni_len);
+	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
 enum ikev1_stf ikev1_main_inR1_outI2(struct state *st, struct ikev1_msg *m)
@@ -299,11 +306,12 @@ enum ikev1_stf ikev1_main_inR1_outI2(struct state *st, struct ikev1_msg *m)
 		return STF_FATAL;
 	}
 	memcpy(sa->rcookie, m->d->hdr.rcookie, IKEV1_COOKIE_LEN);
-	if (!make_ke_nonce(sa, sa->p1.group, sa->gi, &sa->gi_len, sa->ni, &sa->ni_len))
+	struct ikev1_job *j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_KE, sa, sa->p1.group);
+	if (j == NULL || !new_nonce(sa->ni, &sa->ni_len)) {
+		ikev1_job_free(j);
 		return STF_FATAL;
-	ikev1_start_msg(&m->out, sa, ISAKMP_XCHG_MAIN, 0, 0);
-	m->have_reply = emit_ke_nonce(&m->out, sa->gi, sa->gi_len, sa->ni, sa->ni_len);
-	return m->have_reply ? STF_OK : STF_FATAL;
+	}
+	return ikev1_offload(st, j, resume_outI2);
 }
 
 /* --- MI2 / MR2: keys ---------------------------------------------------------- */
@@ -345,61 +353,91 @@ static const char *find_psk(const struct state *st, struct crypto_chunk *psk)
 	return NULL;
 }
 
-/* g^xy, SKEYID and its children, the encryption key and the phase 1 IV. */
-static const char *compute_keys(struct state *st)
+/*
+ * A job for g^xy, SKEYID and its children, the encryption key and the phase 1 IV
+ * (steps: KE too for the responder).  NULL with *err set when there is no PSK, NULL
+ * alone without memory.
+ */
+static struct ikev1_job *keys_job(struct state *st, unsigned steps, const char **err)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	uint8_t gxy[IKEV1_MAX_KE];
-	size_t gxy_len = 0;
 	struct crypto_chunk psk = CRYPTO_CHUNK_EMPTY;
-	const char *err = crypto_dh_shared(
-		sa->dh, sa->initiator ? CRYPTO_CHUNK(sa->gr, sa->gr_len) : CRYPTO_CHUNK(sa->gi, sa->gi_len),
-		gxy, sizeof(gxy), &gxy_len);
+	struct ikev1_job *j;
 
-	if (err == NULL && sa->p1.auth == OAKLEY_AUTH_PSK)
-		err = find_psk(st, &psk);
-	struct ikev1_kdf_phase1 in = {
-		.hash = sa->p1.hash, .auth = sa->p1.auth, .psk = psk,
-		.ni_b = CRYPTO_CHUNK(sa->ni, sa->ni_len), .nr_b = CRYPTO_CHUNK(sa->nr, sa->nr_len),
-		.gxy = CRYPTO_CHUNK(gxy, gxy_len), .cky_i = sa->icookie, .cky_r = sa->rcookie,
-	};
-	int keylen = crypto_cipher_keylen(sa->p1.encr, sa->p1.keylen);
-	size_t bs = crypto_cipher_blocksize(sa->p1.encr);
-	if (err == NULL && (keylen < 0 || bs == 0 || ikev1_kdf_init(&sa->kdf, &in) < 0 ||
-			    ikev1_kdf_set_enc_key(&sa->kdf, (size_t)keylen) < 0 ||
-			    ikev1_kdf_phase1_iv(&sa->kdf, CRYPTO_CHUNK(sa->gi, sa->gi_len),
-						CRYPTO_CHUNK(sa->gr, sa->gr_len), sa->iv, bs) < 0))
-		err = "key derivation failed";
-	crypto_cleanse(gxy, sizeof(gxy));
-	if (err != NULL)
-		return err;
-	sa->iv_len = bs;
+	*err = NULL;
+	if (sa->p1.auth == OAKLEY_AUTH_PSK && (*err = find_psk(st, &psk)) != NULL)
+		return NULL;
+	j = ikev1_dh_job(sizeof(*j), steps | IKEV1_JOB_SHARED | IKEV1_JOB_SKEYID, sa, sa->p1.group);
+	if (j == NULL)
+		return NULL;
+	j->p1 = sa->p1;
+	memcpy(j->ni, sa->ni, sa->ni_len);
+	j->ni_len = sa->ni_len;
+	memcpy(j->nr, sa->nr, sa->nr_len);
+	j->nr_len = sa->nr_len;
+	memcpy(j->icookie, sa->icookie, IKEV1_COOKIE_LEN);
+	memcpy(j->rcookie, sa->rcookie, IKEV1_COOKIE_LEN);
+	if (psk.len > 0) {
+		j->psk = malloc(psk.len);
+		if (j->psk == NULL) {
+			ikev1_job_free(j);
+			return NULL;
+		}
+		memcpy(j->psk, psk.ptr, psk.len);
+		j->psk_len = psk.len;
+	}
+	return j;
+}
+
+/* The keys a SKEYID step derived: from now on messages are encrypted. */
+static void take_keys(struct ikev1_sa *sa, const struct ikev1_job *j)
+{
+	sa->kdf = j->kdf;
+	memcpy(sa->iv, j->iv, j->iv_len);
+	sa->iv_len = j->iv_len;
 	sa->keyed = true;
-	crypto_dh_free(sa->dh);
-	sa->dh = NULL;
-	return NULL;
+}
+
+static enum ikev1_stf refuse_keys(struct ikev1_msg *m, const char *err)
+{
+	plog("%s", err);
+	m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
+	return STF_FAIL;
+}
+
+/* MR2, once a helper has made our key pair, g^xy and the keys. */
+static enum ikev1_stf resume_outR2(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	if (j->rc < 0)
+		return STF_FATAL;
+	if (j->err != NULL)
+		return refuse_keys(m, j->err);
+	ikev1_job_take_ke(j, sa);
+	take_keys(sa, j);
+	ikev1_start_msg(&m->out, sa, ISAKMP_XCHG_MAIN, 0, 0);
+	m->have_reply = emit_ke_nonce(&m->out, sa->gr, sa->gr_len, sa->nr, sa->nr_len);
+	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
 enum ikev1_stf ikev1_main_inI2_outR2(struct state *st, struct ikev1_msg *m)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	const char *err = pull_ke_nonce(m, sa->gi, &sa->gi_len, sa->ni, &sa->ni_len);
+	struct ikev1_job *j;
 
 	if (err != NULL) {
 		plog_rl("bad MI2: %s", err);
 		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
 		return STF_FAIL;
 	}
-	if (!make_ke_nonce(sa, sa->p1.group, sa->gr, &sa->gr_len, sa->nr, &sa->nr_len))
+	if (!new_nonce(sa->nr, &sa->nr_len))
 		return STF_FATAL;
-	if ((err = compute_keys(st)) != NULL) {
-		plog("%s", err);
-		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
-		return STF_FAIL;
-	}
-	ikev1_start_msg(&m->out, sa, ISAKMP_XCHG_MAIN, 0, 0);
-	m->have_reply = emit_ke_nonce(&m->out, sa->gr, sa->gr_len, sa->nr, sa->nr_len);
-	return m->have_reply ? STF_OK : STF_FATAL;
+	j = keys_job(st, IKEV1_JOB_KE, &err);
+	if (j == NULL)
+		return err != NULL ? refuse_keys(m, err) : STF_FATAL;
+	return ikev1_offload(st, j, resume_outR2);
 }
 
 /* --- MI3 / MR3: authentication ------------------------------------------------ */
@@ -418,61 +456,121 @@ static bool auth_hash(const struct ikev1_sa *sa, bool of_initiator, struct ike_c
 	return ikev1_kdf_hash_r(&sa->kdf, gi, gr, sa->icookie, sa->rcookie, sai, id, out) == 0;
 }
 
-/* Append our ID and HASH or SIG, encrypt: MI3 or MR3. */
-static bool emit_id_auth(struct state *st, struct cursor_out *o)
+/* Our ID payload (buf: its data) and the HASH_I or HASH_R over its body. */
+static bool our_id_hash(struct state *st, struct ike_id_payload *idp, uint8_t *buf, uint8_t *hash)
 {
+	static uint8_t scratch[sizeof(struct isakmp_generic) + 4 + ID_NAME_MAX];
+	const size_t at = sizeof(struct isakmp_generic);
 	struct ikev1_sa *sa = ikev1_sa(st);
-	uint8_t idbuf[ID_NAME_MAX], hash[CRYPTO_MAX_HASH], sig[CRYPTO_RSA_MAX_BITS / 8];
+	struct cursor_out o;
 	struct ike_id me;
-	struct ike_id_payload idp;
 
 	ikev1_our_id(st->connection, &me);
-	if (!ikev1_id_to_payload(&me, &idp, idbuf, sizeof(idbuf)))
+	if (!ikev1_id_to_payload(&me, idp, buf, ID_NAME_MAX))
 		return false;
-	ikev1_start_msg(o, sa, ISAKMP_XCHG_MAIN, ISAKMP_FLAG_ENCRYPTION, 0);
-	size_t id_at = cursor_out_len(o) + sizeof(struct isakmp_generic);
-	if (!ike_codec_emit_id(o, &idp))
+	/* the body as emit_id_auth() will write it */
+	cursor_out_init(&o, scratch, sizeof(scratch));
+	if (!ike_codec_emit_id(&o, idp) || cursor_out_len(&o) <= at)
 		return false;
-	struct ike_chunk id_b = { cursor_out_window(o, id_at, cursor_out_len(o) - id_at),
-				  cursor_out_len(o) - id_at };
-	if (id_b.ptr == NULL || !auth_hash(sa, sa->initiator, id_b, hash))
-		return false;
-	if (sa->p1.auth == OAKLEY_AUTH_PSK) {
-		if (!ike_codec_emit_hash(o, hash, sa->kdf.prf_len))
-			return false;
-	} else {
-		const struct secrets *set = current_secrets();
-		const struct secret *s = set != NULL ? secrets_find_rsa(set, &me) : NULL;
-		size_t sig_len;
-		if (s == NULL) {
-			loglog(RC_NOKEY, "unable to locate my private key for RSA Signature");
-			return false;
-		}
-		if (crypto_rsa_sign(s->pkey, CRYPTO_CHUNK(hash, sa->kdf.prf_len), sig, sizeof(sig),
-				    &sig_len) < 0 ||
-		    !ike_codec_emit_sig(o, sig, sig_len))
-			return false;
-	}
-	return ikev1_encrypt_finish(o, sa->p1.encr, sa->kdf.enc_key, sa->kdf.enc_key_len, sa->iv);
+	struct ike_chunk id_b = { cursor_out_window(&o, at, cursor_out_len(&o) - at),
+				  cursor_out_len(&o) - at };
+	return id_b.ptr != NULL && auth_hash(sa, sa->initiator, id_b, hash);
 }
 
-static const char *check_sig(const struct ike_id *peer, const uint8_t *hash, size_t hash_len,
-			     struct ike_chunk sig)
+/* MI3 or MR3: our ID and the HASH or SIG (auth), encrypted. */
+static enum ikev1_stf emit_id_auth(struct state *st, struct ikev1_msg *m,
+				   const struct ike_id_payload *idp, const uint8_t *auth,
+				   size_t len)
 {
-	const char *err = "no RSA public key known for the peer's ID";
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct cursor_out *o = &m->out;
+	bool psk = sa->p1.auth == OAKLEY_AUTH_PSK;
 
-	for (struct pubkey *k = pubkey_next_for(peer, NULL); k != NULL;
-	     k = pubkey_next_for(peer, k)) {
-		err = crypto_rsa_verify(k->pkey, CRYPTO_CHUNK(hash, hash_len),
-					CRYPTO_CHUNK(sig.ptr, sig.len));
-		if (err == NULL)
-			return NULL;
-	}
-	return err;
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_MAIN, ISAKMP_FLAG_ENCRYPTION, 0);
+	m->have_reply =
+		ike_codec_emit_id(o, idp) &&
+		(psk ? ike_codec_emit_hash(o, auth, len) : ike_codec_emit_sig(o, auth, len)) &&
+		ikev1_encrypt_finish(o, sa->p1.encr, sa->kdf.enc_key, sa->kdf.enc_key_len, sa->iv);
+	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
-/* The peer's ID and HASH or SIG in MI3 / MR3. */
-static const char *check_id_auth(struct state *st, struct ikev1_msg *m)
+/* MI3 or MR3 with RSA, once a helper has signed our hash. */
+static enum ikev1_stf resume_signed(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	uint8_t buf[ID_NAME_MAX];
+	struct ike_id_payload idp;
+	struct ike_id me;
+
+	if (j->rc < 0)
+		return STF_FATAL;
+	ikev1_our_id(st->connection, &me);
+	if (!ikev1_id_to_payload(&me, &idp, buf, sizeof(buf)))
+		return STF_FATAL;
+	return emit_id_auth(st, m, &idp, j->sig, j->sig_len);
+}
+
+/* MI3 or MR3: with a PSK at once, with RSA once a helper has signed the hash. */
+static enum ikev1_stf send_id_auth(struct state *st, struct ikev1_msg *m)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	uint8_t buf[ID_NAME_MAX], hash[CRYPTO_MAX_HASH];
+	struct ike_id_payload idp;
+	struct ike_id me;
+
+	if (!our_id_hash(st, &idp, buf, hash))
+		return STF_FATAL;
+	if (sa->p1.auth == OAKLEY_AUTH_PSK)
+		return emit_id_auth(st, m, &idp, hash, sa->kdf.prf_len);
+	ikev1_our_id(st->connection, &me);
+	const struct secrets *set = current_secrets();
+	const struct secret *s = set != NULL ? secrets_find_rsa(set, &me) : NULL;
+	if (s == NULL) {
+		loglog(RC_NOKEY, "unable to locate my private key for RSA Signature");
+		return STF_FATAL;
+	}
+	struct ikev1_job *j = ikev1_job_new(sizeof(*j), IKEV1_JOB_SIGN);
+	if (j == NULL || !ikev1_job_add_key(j, s->pkey)) {
+		ikev1_job_free(j);
+		return STF_FATAL;
+	}
+	memcpy(j->hash, hash, sa->kdf.prf_len);
+	j->hash_len = sa->kdf.prf_len;
+	return ikev1_offload(st, j, resume_signed);
+}
+
+/* A job that checks sig over hash with each public key we have for the peer's ID. */
+static const char *verify_job(const struct ikev1_sa *sa, const uint8_t *hash, struct ike_chunk sig,
+			      struct ikev1_job **out)
+{
+	struct ikev1_job *j;
+
+	if (pubkey_next_for(&sa->peer_id, NULL) == NULL)
+		return "no RSA public key known for the peer's ID";
+	if (sig.len > CRYPTO_RSA_MAX_BITS / 8)
+		return "RSA signature length differs from the modulus length";
+	j = ikev1_job_new(sizeof(*j), IKEV1_JOB_VERIFY);
+	if (j == NULL)
+		return "out of memory";
+	for (struct pubkey *k = pubkey_next_for(&sa->peer_id, NULL); k != NULL;
+	     k = pubkey_next_for(&sa->peer_id, k)) {
+		if (!ikev1_job_add_key(j, k->pkey)) {
+			ikev1_job_free(j);
+			return "out of memory";
+		}
+	}
+	memcpy(j->hash, hash, sa->kdf.prf_len);
+	j->hash_len = sa->kdf.prf_len;
+	memcpy(j->sig, sig.ptr, sig.len);
+	j->sig_len = sig.len;
+	*out = j;
+	return NULL;
+}
+
+/*
+ * The peer's ID and HASH or SIG in MI3 / MR3.  A HASH is checked here; a SIG is for a
+ * helper: *verify gets its job (it stays NULL for a HASH).
+ */
+static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct ikev1_job **verify)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	const struct ike_payload *idp = ike_digest_first(m->d, ISAKMP_NEXT_ID);
@@ -502,48 +600,91 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m)
 	const struct ike_payload *s = ike_digest_first(m->d, ISAKMP_NEXT_SIG);
 	if (s == NULL || ike_codec_parse_sig(s, &auth) != NULL)
 		return "missing or malformed SIG payload";
-	return check_sig(&sa->peer_id, hash, sa->kdf.prf_len, auth);
+	return verify_job(sa, hash, auth, verify);
+}
+
+/* MI3, once a helper has the keys. */
+static enum ikev1_stf resume_outI3(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	if (j->rc < 0)
+		return STF_FATAL;
+	if (j->err != NULL) {
+		loglog(RC_LOG_SERIOUS, "bad MR2: %s", j->err);
+		return STF_FATAL;
+	}
+	take_keys(ikev1_sa(st), j);
+	return send_id_auth(st, m);
 }
 
 enum ikev1_stf ikev1_main_inR2_outI3(struct state *st, struct ikev1_msg *m)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
+	struct ikev1_job *j = NULL;
 	const char *err = pull_ke_nonce(m, sa->gr, &sa->gr_len, sa->nr, &sa->nr_len);
 
-	if (err == NULL)
-		err = compute_keys(st);
+	if (err == NULL && (j = keys_job(st, 0, &err)) == NULL && err == NULL)
+		return STF_FATAL;
 	if (err != NULL) {
 		loglog(RC_LOG_SERIOUS, "bad MR2: %s", err);
 		return STF_FATAL;
 	}
-	m->have_reply = emit_id_auth(st, &m->out);
-	return m->have_reply ? STF_OK : STF_FATAL;
+	return ikev1_offload(st, j, resume_outI3);
+}
+
+static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const char *err)
+{
+	plog("MI3 refused: %s", err);
+	m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ? ISAKMP_N_INVALID_HASH_INFORMATION :
+							       ISAKMP_N_INVALID_SIGNATURE;
+	return STF_FAIL;
+}
+
+static enum ikev1_stf reply_mr3(struct state *st, struct ikev1_msg *m)
+{
+	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->peer_id));
+	return send_id_auth(st, m);
+}
+
+/* MI3's signature checked by a helper. */
+static enum ikev1_stf resume_inI3(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	return j->err != NULL ? refuse_mi3(st, m, j->err) : reply_mr3(st, m);
 }
 
 enum ikev1_stf ikev1_main_inI3_outR3(struct state *st, struct ikev1_msg *m)
 {
-	const char *err = check_id_auth(st, m);
+	struct ikev1_job *j = NULL;
+	const char *err = check_id_auth(st, m, &j);
 
-	if (err != NULL) {
-		plog("MI3 refused: %s", err);
-		m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ?
-				    ISAKMP_N_INVALID_HASH_INFORMATION :
-				    ISAKMP_N_INVALID_SIGNATURE;
-		return STF_FAIL;
-	}
-	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->peer_id));
-	m->have_reply = emit_id_auth(st, &m->out);
-	return m->have_reply ? STF_OK : STF_FATAL;
+	if (err != NULL)
+		return refuse_mi3(st, m, err);
+	if (j != NULL)
+		return ikev1_offload(st, j, resume_inI3);
+	return reply_mr3(st, m);
 }
 
-enum ikev1_stf ikev1_main_inR3(struct state *st, struct ikev1_msg *m)
+static enum ikev1_stf mr3_done(struct state *st, const char *err)
 {
-	const char *err = check_id_auth(st, m);
-
 	if (err != NULL) {
 		loglog(RC_LOG_SERIOUS, "MR3 refused: %s", err);
 		return STF_FAIL;
 	}
 	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->peer_id));
 	return STF_OK;
+}
+
+/* MR3's signature checked by a helper. */
+static enum ikev1_stf resume_inR3(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	return mr3_done(st, j->err);
+}
+
+enum ikev1_stf ikev1_main_inR3(struct state *st, struct ikev1_msg *m)
+{
+	struct ikev1_job *j = NULL;
+	const char *err = check_id_auth(st, m, &j);
+
+	if (err == NULL && j != NULL)
+		return ikev1_offload(st, j, resume_inR3);
+	return mr3_done(st, err);
 }

@@ -12,6 +12,7 @@
  * payload, padding excluded.  Client IDs go out always (tunnel mode).
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -174,37 +175,39 @@ static const char *check_hash(const struct ikev1_sa *p1, struct ike_chunk got,
 
 /* --- keys -------------------------------------------------------------------- */
 
+/*
+ * KEYMAT both ways (RFC 2409 5.5).  With PFS j is the helper's job that computed
+ * g(qm)^xy (or failed to); without, NULL.
+ */
 static const char *compute_keymat(struct ikev1_sa *sa, const struct ikev1_sa *p1,
-				  struct crypto_chunk peer_ke)
+				  const struct ikev1_job *j)
 {
-	uint8_t g[IKEV1_MAX_KE];
-	size_t glen = 0;
-	const char *err = NULL;
+	struct crypto_chunk gq = CRYPTO_CHUNK_EMPTY;
 
-	if (sa->p2.group != 0) {
-		err = crypto_dh_shared(sa->dh, peer_ke, g, sizeof(g), &glen);
-		if (err != NULL)
-			return err;
+	if (j != NULL) {
+		if (j->rc < 0)
+			return "Diffie-Hellman computation failed";
+		if (j->err != NULL)
+			return j->err;
+		gq = CRYPTO_CHUNK(j->gxy, j->gxy_len);
 	}
 	sa->enc_keylen = ikev1_esp_enc_keylen(&sa->p2);
 	sa->auth_keylen = ikev1_esp_auth_keylen(&sa->p2);
 	size_t len = sa->enc_keylen + sa->auth_keylen;
-	struct crypto_chunk gq = CRYPTO_CHUNK(g, glen), ni = CRYPTO_CHUNK(sa->ni, sa->ni_len),
+	struct crypto_chunk ni = CRYPTO_CHUNK(sa->ni, sa->ni_len),
 			    nr = CRYPTO_CHUNK(sa->nr, sa->nr_len);
 	if (len > IKEV1_MAX_KEYMAT ||
 	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->our_spi, 4), ni, nr,
 			     sa->keymat_in, len) < 0 ||
 	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->peer_spi, 4), ni,
 			     nr, sa->keymat_out, len) < 0)
-		err = "KEYMAT derivation failed";
-	crypto_cleanse(g, sizeof(g));
-	crypto_dh_free(sa->dh);
-	sa->dh = NULL;
-	return err;
+		return "KEYMAT derivation failed";
+	return NULL;
 }
 
+/* The peer's nonce, and with PFS its KE: kept in sa (gi when we respond, gr when not). */
 static const char *pull_nonce_ke(const struct ikev1_msg *m, struct ikev1_sa *sa, uint8_t *nonce,
-				 size_t *nonce_len, struct crypto_chunk *ke)
+				 size_t *nonce_len)
 {
 	struct ike_chunk n, k = { NULL, 0 };
 	const struct ike_payload *kp = ike_digest_first(m->d, ISAKMP_NEXT_KE);
@@ -218,9 +221,14 @@ static const char *pull_nonce_ke(const struct ikev1_msg *m, struct ikev1_sa *sa,
 		return sa->p2.group ? "PFS needs a KE payload" : "KE payload without PFS";
 	if (kp != NULL && (err = ike_codec_parse_ke(kp, &k)) != NULL)
 		return err;
+	if (k.len > IKEV1_MAX_KE)
+		return "KE payload too long";
 	memcpy(nonce, n.ptr, n.len);
 	*nonce_len = n.len;
-	*ke = CRYPTO_CHUNK(k.ptr, k.len);
+	if (kp != NULL) {
+		memcpy(sa->initiator ? sa->gr : sa->gi, k.ptr, k.len);
+		*(sa->initiator ? &sa->gr_len : &sa->gi_len) = k.len;
+	}
 	return NULL;
 }
 
@@ -231,21 +239,16 @@ static struct ikev1_sa *parent(const struct state *st)
 	return p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed ? ikev1_sa(p1) : NULL;
 }
 
-/* Nonce and (with PFS) KE of ours; the message's HASH patched and the whole encrypted. */
-static bool make_nonce_ke(struct ikev1_sa *sa, uint8_t *nonce, size_t *nonce_len, uint8_t *ke,
-			  size_t *ke_len)
+/* Our nonce (our KE, with PFS, is a helper's job). */
+static bool make_nonce(uint8_t *nonce, size_t *nonce_len)
 {
 	*nonce_len = IKEV1_NONCE_LEN;
-	if (crypto_random(nonce, IKEV1_NONCE_LEN) < 0)
-		return false;
-	if (sa->p2.group == 0)
-		return true;
-	return crypto_dh_new(sa->p2.group, &sa->dh) == 0 &&
-	       crypto_dh_public(sa->dh, ke, IKEV1_MAX_KE, ke_len) == 0;
+	return crypto_random(nonce, IKEV1_NONCE_LEN) == 0;
 }
 
 enum qm_hash { QM_HASH1, QM_HASH2 };
 
+/* The message's HASH patched and the whole encrypted. */
 static bool seal(struct cursor_out *o, const struct ikev1_sa *p1, struct ikev1_sa *sa,
 		 size_t hash_at, enum qm_hash which)
 {
@@ -307,12 +310,50 @@ static bool build_qi1(struct state *st, const struct ikev1_sa *p1, struct cursor
 	return seal(o, p1, sa, hash_at, QM_HASH1);
 }
 
+static enum ikev1_stf qi1_failed(void)
+{
+	loglog(RC_INTERNALERR, "cannot build the first Quick Mode message");
+	return STF_FATAL;
+}
+
+/* QI1 sent: with PFS once a helper has made our key pair (j), without at once (NULL). */
+static enum ikev1_stf send_qi1(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
+{
+	static uint8_t buf[IKEV1_MSG_MAX];
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct cursor_out o;
+
+	if (j != NULL && j->rc < 0)
+		return qi1_failed();
+	if (j != NULL)
+		ikev1_job_take_ke(j, sa);
+	cursor_out_init(&o, buf, sizeof(buf));
+	if (p1 == NULL || !build_qi1(st, p1, &o))
+		return qi1_failed();
+	ikev1_send_request(st, cursor_out_data(&o), cursor_out_len(&o));
+	ikev1_change(st, STATE_QUICK_I1);
+	return STF_OK;
+}
+
+static enum ikev1_stf start_qi1(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct ikev1_job *j;
+
+	if (!make_nonce(sa->ni, &sa->ni_len))
+		return qi1_failed();
+	if (sa->p2.group == 0)
+		return send_qi1(st, NULL, NULL);
+	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_KE, sa, sa->p2.group);
+	if (j == NULL)
+		return qi1_failed();
+	return ikev1_offload(st, j, send_qi1);
+}
+
 struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
 				unsigned long replacing)
 {
-	static uint8_t buf[IKEV1_MSG_MAX];
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
-	struct cursor_out o;
 	struct state *st = quick_state(isakmp, STATE_QUICK_I1, true, ikev1_new_msgid(isakmp));
 
 	if (st == NULL)
@@ -330,15 +371,12 @@ struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
 	if (c->policy & POLICY_PFS)
 		sa->p2.group = c->esp_algs.n > 0 && c->esp_algs.p[0].group ? c->esp_algs.p[0].group :
 									    p1->p1.group;
-	cursor_out_init(&o, buf, sizeof(buf));
-	if (!make_nonce_ke(sa, sa->ni, &sa->ni_len, sa->gi, &sa->gi_len) ||
-	    !build_qi1(st, p1, &o)) {
+	if (start_qi1(st) == STF_FATAL) {
+		state_delete(st);
 		ikev1_log_done(prev);
-		ikev1_fail(st, RC_INTERNALERR, "cannot build the first Quick Mode message");
+		log_reset_context();
 		return NULL;
 	}
-	ikev1_send_request(st, cursor_out_data(&o), cursor_out_len(&o));
-	ikev1_change(st, STATE_QUICK_I1);
 	ikev1_log_done(prev);
 	return st;
 }
@@ -363,31 +401,105 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 	return NULL;
 }
 
-static enum ikev1_stf qr1_reply(struct state *st, struct ikev1_msg *m,
-				const struct ike_proposal *prop, const struct ike_transform *trans,
-				bool ids)
+/* What QR1 needs of QI1 while a helper makes our KE and g^xy. */
+struct qr1_job {
+	struct ikev1_job job; /* first: ikev1_job_free() frees the whole */
+	bool ids;	      /* QI1 had client IDs: ours echo them */
+	size_t sa_b_len;
+	uint8_t sa_b[IKEV1_MSG_MAX]; /* our SA payload's body (it quotes QI1's transform) */
+};
+
+static struct qr1_job *qr1_of(struct ikev1_job *j)
+{
+	return (struct qr1_job *)((char *)j - offsetof(struct qr1_job, job));
+}
+
+/* Our reply SA payload, emitted now while the transform it quotes is still there. */
+static bool keep_reply_sa(struct qr1_job *q, const struct ike_proposal *prop,
+			  const struct ike_transform *trans, const uint8_t *spi)
+{
+	const size_t at = sizeof(struct isakmp_generic);
+	struct cursor_out o;
+
+	cursor_out_init(&o, q->sa_b, sizeof(q->sa_b));
+	if (!ikev1_spdb_emit_reply(&o, prop, trans, spi, IKEV1_SPI_LEN) || !cursor_out_ok(&o) ||
+	    cursor_out_len(&o) < at)
+		return false;
+	q->sa_b_len = cursor_out_len(&o) - at;
+	memmove(q->sa_b, q->sa_b + at, q->sa_b_len);
+	return true;
+}
+
+/* QR1, once the keys are known (with PFS, a helper made our KE and g^xy). */
+static enum ikev1_stf send_qr1(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
 {
 	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
-	size_t hash_at;
+	struct qr1_job *q = qr1_of(j);
 	struct cursor_out *o = &m->out;
+	struct cursor_out_payload sap;
+	size_t hash_at;
 
+	if (p1 == NULL)
+		return STF_FATAL;
+	if (sa->p2.group != 0 && j->rc == 0)
+		ikev1_job_take_ke(j, sa);
+	const char *err = compute_keymat(sa, p1, sa->p2.group != 0 ? j : NULL);
+	if (err != NULL) {
+		plog("QI1 refused: %s", err);
+		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
+		return STF_FAIL;
+	}
 	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
 	ike_codec_emit_hash_placeholder(o, p1->kdf.prf_len, &hash_at);
-	ikev1_spdb_emit_reply(o, prop, trans, sa->our_spi, IKEV1_SPI_LEN);
+	if (!cursor_out_start_payload(o, ISAKMP_NEXT_SA, &sap) ||
+	    !cursor_out_bytes(o, q->sa_b, q->sa_b_len) || !cursor_out_end_payload(o, &sap))
+		return STF_FATAL;
 	ike_codec_emit_nonce(o, sa->nr, sa->nr_len);
 	if (sa->p2.group != 0)
 		ike_codec_emit_ke(o, sa->gr, sa->gr_len);
-	if (ids)
+	if (q->ids)
 		emit_client_ids(o, &sa->peer_client, &sa->our_client);
 	m->have_reply = seal(o, p1, sa, hash_at, QM_HASH2);
-	return m->have_reply ? STF_OK : STF_FATAL;
+	if (!m->have_reply)
+		return STF_FATAL;
+	ikev1_install_ipsec_sa(st, true);
+	return STF_OK;
+}
+
+/* QI1 accepted: our SPI, nonce and reply SA, then QR1 (with PFS after a helper's job). */
+static enum ikev1_stf answer_qi1(struct state *st, struct ikev1_msg *m,
+				 const struct ike_proposal *prop, const struct ike_transform *trans,
+				 bool ids)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	unsigned steps = sa->p2.group != 0 ? IKEV1_JOB_KE | IKEV1_JOB_SHARED : 0;
+	struct ikev1_job *j;
+	enum ikev1_stf stf;
+
+	memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
+	new_spi(sa->our_spi);
+	if (!make_nonce(sa->nr, &sa->nr_len))
+		return STF_FATAL;
+	j = ikev1_dh_job(sizeof(struct qr1_job), steps, sa, sa->p2.group);
+	if (j == NULL)
+		return STF_FATAL;
+	qr1_of(j)->ids = ids;
+	if (!keep_reply_sa(qr1_of(j), prop, trans, sa->our_spi)) {
+		ikev1_job_free(j);
+		return STF_FATAL;
+	}
+	if (steps != 0)
+		return ikev1_offload(st, j, send_qr1);
+	stf = send_qr1(st, m, j);
+	ikev1_job_free(j);
+	return stf;
 }
 
 enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 {
 	static struct ike_sa_parsed ps;
 	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
-	struct crypto_chunk rest, peer_ke;
+	struct crypto_chunk rest;
 	struct ike_chunk got;
 	uint8_t want[CRYPTO_MAX_HASH];
 	const struct ike_proposal *prop;
@@ -410,7 +522,7 @@ enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
 					   &trans);
 	if (err == NULL)
-		err = pull_nonce_ke(m, sa, sa->ni, &sa->ni_len, &peer_ke);
+		err = pull_nonce_ke(m, sa, sa->ni, &sa->ni_len);
 	if (err == NULL)
 		err = responder_ids(st, m, &ids);
 	if (err != NULL) {
@@ -418,24 +530,12 @@ enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 		m->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		return STF_FAIL;
 	}
-	memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
-	new_spi(sa->our_spi);
-	if (!make_nonce_ke(sa, sa->nr, &sa->nr_len, sa->gr, &sa->gr_len) ||
-	    (err = compute_keymat(sa, p1, peer_ke)) != NULL) {
-		plog("QI1 refused: %s", err ? err : "cannot make nonce or KE");
-		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
-		return STF_FAIL;
-	}
-	enum ikev1_stf stf = qr1_reply(st, m, prop, trans, ids);
-	if (stf == STF_OK)
-		ikev1_install_ipsec_sa(st, true);
-	return stf;
+	return answer_qi1(st, m, prop, trans, ids);
 }
 
 /* --- QR1 -> QI2, QI2 ------------------------------------------------------------- */
 
-static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct ikev1_sa *p1,
-			     struct crypto_chunk *peer_ke)
+static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct ikev1_sa *p1)
 {
 	static struct ike_sa_parsed ps;
 	struct ikev1_sa *sa = ikev1_sa(st);
@@ -464,7 +564,7 @@ static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct
 	if (err == NULL && sa->p2.group != group)
 		err = "the responder changed the PFS group";
 	if (err == NULL)
-		err = pull_nonce_ke(m, sa, sa->nr, &sa->nr_len, peer_ke);
+		err = pull_nonce_ke(m, sa, sa->nr, &sa->nr_len);
 	if (err == NULL)
 		err = pull_client_ids(m, &ci, &cr, &ids);
 	if (err == NULL && ids &&
@@ -475,18 +575,20 @@ static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct
 	return err;
 }
 
-enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
+/* QI2, once the keys are known (with PFS, a helper computed g^xy: j; else NULL). */
+static enum ikev1_stf send_qi2(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
 {
 	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
-	struct crypto_chunk peer_ke;
 	uint8_t h[CRYPTO_MAX_HASH];
 
 	if (p1 == NULL)
-		return STF_IGNORE;
-	const char *err = check_qr1(st, m, p1, &peer_ke);
-	if (err == NULL)
-		err = compute_keymat(sa, p1, peer_ke);
+		return STF_FATAL;
+	const char *err = compute_keymat(sa, p1, j);
 	if (err != NULL) {
+		if (j != NULL && sa->dh == NULL) {
+			sa->dh = j->dh; /* back: a good QR1 may still come */
+			j->dh = NULL;
+		}
 		loglog(RC_LOG_SERIOUS, "QR1 refused: %s", err);
 		return STF_FAIL;
 	}
@@ -499,6 +601,24 @@ enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
 		return STF_FATAL;
 	m->have_reply = true;
 	return STF_OK;
+}
+
+enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
+{
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_job *j;
+
+	if (p1 == NULL)
+		return STF_IGNORE;
+	const char *err = check_qr1(st, m, p1);
+	if (err != NULL) {
+		loglog(RC_LOG_SERIOUS, "QR1 refused: %s", err);
+		return STF_FAIL;
+	}
+	if (sa->p2.group == 0)
+		return send_qi2(st, m, NULL);
+	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_SHARED, sa, sa->p2.group);
+	return j != NULL ? ikev1_offload(st, j, send_qi2) : STF_FATAL;
 }
 
 enum ikev1_stf ikev1_quick_inI2(struct state *st, struct ikev1_msg *m)

@@ -61,6 +61,24 @@ enum ikev1_event {
 	IKEV1_EV_SA_EXPIRE,
 };
 
+struct ikev1_transition;
+
+/*
+ * A transition whose handler handed its expensive part to a crypto helper
+ * (STF_SUSPEND): what receiving the message knew and needs again when the helper's
+ * job resumes the transition (ikev1_demux.c).
+ */
+struct ikev1_pending {
+	const struct ikev1_transition *t; /* NULL: no message (our QI1 with PFS) */
+	uint8_t digest[CRYPTO_MAX_HASH];    /* of the message: last_in once committed */
+	uint8_t saved_iv[CRYPTO_MAX_BLOCK]; /* the IV before it: restored on failure */
+	bool fresh;			    /* the state was made for the message */
+	struct iface *iface;		    /* where it came from: clear notifications */
+	ip_address from;
+	uint16_t port;
+	uint8_t icookie[IKEV1_COOKIE_LEN], rcookie[IKEV1_COOKIE_LEN];
+};
+
 /* What a state holds beyond struct state: one per ISAKMP SA and per IPsec SA. */
 struct ikev1_sa {
 	bool initiator;
@@ -112,6 +130,8 @@ struct ikev1_sa {
 	uint32_t lifetime;	/* seconds, once established */
 	bool peer_deleted;	/* the peer said Delete: do not tell it back */
 	uint64_t expire_ms;	/* evloop_now_ms() when it expires */
+
+	struct ikev1_pending pending;	/* while a crypto helper works for it */
 };
 
 static inline struct ikev1_sa *ikev1_sa(const struct state *st)
@@ -125,6 +145,7 @@ enum ikev1_stf {
 	STF_IGNORE,	/* drop the message, keep the state as it was */
 	STF_FAIL,	/* refuse: send notification msg->notify (if set), keep waiting */
 	STF_FATAL,	/* give up this state */
+	STF_SUSPEND,	/* a crypto helper has the rest: its job resumes the transition */
 };
 
 /* The message being processed. */
@@ -144,6 +165,68 @@ struct ikev1_msg {
 
 typedef enum ikev1_stf (*ikev1_handler_fn)(struct state *st, struct ikev1_msg *m);
 
+/*
+ * Work for a crypto helper (crypto_helpers.h): the steps it does, in this order.  One
+ * job may ask for several (the responder's MI2: KE, SHARED and SKEYID).
+ */
+enum ikev1_job_step {
+	IKEV1_JOB_KE = 1u << 0,	    /* a fresh DH key pair (dh) and our public value */
+	IKEV1_JOB_SHARED = 1u << 1, /* g^xy from dh and the peer's public value */
+	IKEV1_JOB_SKEYID = 1u << 2, /* phase 1: SKEYID and children, enc key, IV from g^xy */
+	IKEV1_JOB_SIGN = 1u << 3,   /* sig = RSA signature of hash with keys[0] */
+	IKEV1_JOB_VERIFY = 1u << 4, /* is sig a signature of hash by one of keys? */
+};
+
+struct ikev1_job;
+/*
+ * The rest of a handler, on the main thread once the helper has done the job (or at
+ * once when nothing needed a helper).  m carries no payloads any more: only where the
+ * message came from and the reply to build.  Returns as a handler does; STF_SUSPEND
+ * again when it hands on another job.
+ */
+typedef enum ikev1_stf (*ikev1_resume_fn)(struct state *st, struct ikev1_msg *m,
+					  struct ikev1_job *j);
+
+/*
+ * One job: its inputs, copied from the state (or moved: dh; or referenced: keys, which
+ * each hold their own reference), and its outputs.  Nothing in it points at a state,
+ * so the helper may work while the state is deleted.  An exchange that needs more
+ * embeds this at the start of its own struct (ikev1_job_new(size, ...)).
+ */
+struct ikev1_job {
+	unsigned steps;		/* enum ikev1_job_step */
+	ikev1_resume_fn resume;
+	size_t size;		/* of the whole allocation (wiped when freed) */
+	bool initiator;		/* ours is gi (initiator) or gr; the peer's the other */
+	/* Diffie-Hellman */
+	uint16_t group;
+	struct crypto_dh *dh;	/* made by KE or moved in from the state; freed with the job */
+	uint8_t gi[IKEV1_MAX_KE], gr[IKEV1_MAX_KE];
+	size_t gi_len, gr_len;
+	uint8_t gxy[IKEV1_MAX_KE];
+	size_t gxy_len;
+	/* phase 1 keys */
+	struct ikev1_p1_alg p1;
+	uint8_t *psk;		/* a copy, PSK authentication only */
+	size_t psk_len;
+	uint8_t ni[IKEV1_MAX_NONCE], nr[IKEV1_MAX_NONCE];
+	size_t ni_len, nr_len;
+	uint8_t icookie[IKEV1_COOKIE_LEN], rcookie[IKEV1_COOKIE_LEN];
+	struct ikev1_kdf kdf;
+	uint8_t iv[CRYPTO_MAX_BLOCK];
+	size_t iv_len;
+	/* RSA */
+	EVP_PKEY **keys;
+	unsigned nkeys;
+	uint8_t hash[CRYPTO_MAX_HASH];
+	size_t hash_len;
+	uint8_t sig[CRYPTO_RSA_MAX_BITS / 8];
+	size_t sig_len;
+	/* results */
+	int rc;			/* 0, or -errno: the helper could not do it */
+	const char *err;	/* NULL, or why the peer's values were refused (a literal) */
+};
+
 /* One row of the transition table. */
 struct ikev1_transition {
 	enum state_kind from, to;
@@ -159,6 +242,23 @@ struct ikev1_transition {
 #define IKEV1_INSTALLED_OUT 2u
 
 /* ikev1_demux.c */
+/* A zeroed job of size bytes (>= sizeof(struct ikev1_job)) for steps; NULL: no memory. */
+struct ikev1_job *ikev1_job_new(size_t size, unsigned steps);
+/* Give a key to job j (takes a reference of its own); false: no memory. */
+bool ikev1_job_add_key(struct ikev1_job *j, EVP_PKEY *key);
+void ikev1_job_free(struct ikev1_job *j);
+/*
+ * A job for sa's Diffie-Hellman in group: both public values copied in (the peer's is
+ * what a SHARED step uses); without a KE step, sa's key pair moves into the job.
+ */
+struct ikev1_job *ikev1_dh_job(size_t size, unsigned steps, struct ikev1_sa *sa, uint16_t group);
+/* After a KE step: our public value into sa, and the key pair unless SHARED used it. */
+void ikev1_job_take_ke(struct ikev1_job *j, struct ikev1_sa *sa);
+/*
+ * Hand j to a crypto helper for st; resume finishes the handler later.  Returns
+ * STF_SUSPEND, or STF_FATAL when it could not (j is freed either way).
+ */
+enum ikev1_stf ikev1_offload(struct state *st, struct ikev1_job *j, ikev1_resume_fn resume);
 /* Append the ISAKMP header of a message of sa's SA to o. */
 bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xchg, uint8_t flags,
 		     uint32_t msgid);

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "connections.h"
+#include "crypto_helpers.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evloop.h"
@@ -165,6 +166,7 @@ static void seed_rng(int bits)
 
 static void shutdown_pluto(void)
 {
+	crypto_helpers_fini();
 	engine_shutdown();
 	kernel_fini();
 	connection_delete_all();
@@ -208,6 +210,8 @@ int main(int argc, char **argv)
 		plog("cannot change to --coredir %s: %s", st.coredir, strerror(errno));
 	plog("Starting pluto (pluto-xdp %s) pid %d", PLUTO_VERSION, (int)getpid());
 	pluto_log_settings(&st);
+	if ((r = crypto_helpers_init(pluto.nhelpers)) < 0)
+		startup_fail(1, "cannot start the crypto helpers: %s", strerror(-r));
 	ikev1_init();
 	pluto_load_secrets();
 	if (st.config_file[0] != '\0')

@@ -6,6 +6,7 @@
 #   veth w0 192.0.2.1/24  <----------->   veth e0 192.0.2.2/24
 #
 # Both plutos run --noklips --no-bpf: they negotiate and install nothing.
+# PLUTO_NHELPERS=N runs them with --nhelpers N (0: crypto inline; unset: CPUs - 1).
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -79,7 +80,7 @@ start_pluto() {
 	mkdir -p "$T/$side"
 	ip netns exec "$ns" "$PLUTO" --nofork --noklips --no-bpf --stderrlog \
 		--rundir "$T/$side" --secretsfile "$T/$side/ipsec.secrets" \
-		>"$T/$side.log" 2>&1 &
+		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} >"$T/$side.log" 2>&1 &
 	pids+=($!)
 	local i
 	for i in $(seq 50); do
