@@ -584,6 +584,8 @@ static void established(struct state *st)
 	ikev1_schedule_lifetime(st);
 	if (state_is_phase1(st->kind)) {
 		c->newest_isakmp_sa = st->serial;
+		if (pluto.uniqueids)
+			ikev1_unique_ids(st);
 		if (sa->initiator && sa->want_phase2 && !connection_isakmp_only(c)) {
 			struct ctl_client *w = st->whack;
 			st->whack = NULL;

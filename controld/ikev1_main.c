@@ -32,6 +32,46 @@ static const struct secrets *current_secrets(void)
 
 /* --- identities -------------------------------------------------------------- */
 
+/* Find another connection with an established ISAKMP SA for id at an address not peer. */
+static struct connection *stale_for_id(const struct state *st, const struct ike_id *id,
+				       const ip_address *peer)
+{
+	for (struct state *o = states; o != NULL; o = o->next) {
+		if (o == st || o->connection == st->connection || o->proto == NULL ||
+		    !state_is_established(o->kind) || !state_is_phase1(o->kind))
+			continue;
+		const struct ikev1_sa *osa = ikev1_sa(o);
+		if (id_eq(&osa->peer_id, id) && !ip_addr_eq(&osa->peer, peer))
+			return o->connection;
+	}
+	return NULL;
+}
+
+/*
+ * The manual, --uniqueids: "whenever a new ISAKMP SA is established, any connection with
+ * the same Peer ID but a different Peer IP address is unoriented (causing all its SAs to
+ * be deleted)". An instance has nothing left once unoriented, so it goes.
+ */
+void ikev1_unique_ids(struct state *st)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	struct connection *d;
+
+	while ((d = stale_for_id(st, &sa->peer_id, &sa->peer)) != NULL) {
+		plog("--uniqueids: %s is now at %s; deleting \"%s\", which had it elsewhere",
+		     id_str(&sa->peer_id), ip_addr_str(&sa->peer), d->name);
+		states_delete_connection(d);
+		if (d->kind == CK_INSTANCE) {
+			connection_delete(d);
+		} else {
+			engine_unroute(d, true);
+			d->this = d->that = NULL; /* until the next --listen orients it again */
+			d->interface = NULL;
+		}
+		log_set_context(st->connection, st);
+	}
+}
+
 void ikev1_our_id(const struct connection *c, struct ike_id *id)
 {
 	*id = c->this->id;

@@ -299,6 +299,8 @@ enum ikev1_stf ikev1_main_inI3_outR3(struct state *st, struct ikev1_msg *m);
 enum ikev1_stf ikev1_main_inR3(struct state *st, struct ikev1_msg *m);
 /* Fill an ID payload body for our end of the connection. */
 void ikev1_our_id(const struct connection *c, struct ike_id *id);
+/* --uniqueids: st's peer ID now lives at st's peer address; older ones go. */
+void ikev1_unique_ids(struct state *st);
 bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint8_t *buf,
 			 size_t size);
 const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id *id);

@@ -8,6 +8,7 @@
 
 #include "connections.h"
 #include "engine.h"
+#include "ifaces.h"
 #include "log.h"
 #include "pluto.h"
 #include "state.h"
@@ -28,7 +29,10 @@ static const ip_address *route_nexthop(const struct connection *c)
 
 static bool same_path(const struct connection *a, const struct connection *b)
 {
-	return a->interface == b->interface && ip_addr_eq(route_nexthop(a), route_nexthop(b));
+	/* the same device: pluto has one iface per address, a route goes out of a device */
+	return a->interface != NULL && b->interface != NULL &&
+	       strcmp(a->interface->name, b->interface->name) == 0 &&
+	       ip_addr_eq(route_nexthop(a), route_nexthop(b));
 }
 
 static bool same_eroute(const struct connection *a, const struct connection *b)

@@ -80,7 +80,8 @@ start_pluto() {
 	mkdir -p "$T/$side"
 	ip netns exec "$ns" "$PLUTO" --nofork --noklips --no-bpf --stderrlog \
 		--rundir "$T/$side" --secretsfile "$T/$side/ipsec.secrets" \
-		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} >"$T/$side.log" 2>&1 &
+		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} $(eval echo "\${PLUTO_EXTRA_$side:-}") \
+		>"$T/$side.log" 2>&1 &
 	pids+=($!)
 	local i
 	for i in $(seq 50); do
