@@ -443,7 +443,7 @@ static const char *h_nhelpers(struct kw_ctx *c, int end, const char *v)
 {
 	unsigned long n = 0;
 
-	if (strcmp(v, "-1") != 0 && parse_uint(c, v, 1024, &n) != NULL)
+	if (strcmp(v, "-1") != 0 && parse_uint(c, v, 64, &n) != NULL)
 		return c->why;
 	c->setup->nhelpers = strcmp(v, "-1") == 0 ? -1 : (int)n;
 	return NULL;

@@ -78,8 +78,8 @@ static const struct popt popts[] = {
 	{ "debug-bpf", no_argument, P_DEBUG_CLASS, NULL },
 	{ "debug-private", no_argument, P_DEBUG_CLASS, NULL },
 	/* recognised, refused */
-	{ "adns", required_argument, P_UNSUPPORTED, "pluto makes no DNS lookups" },
-	{ "lwdnsq", required_argument, P_UNSUPPORTED, "pluto makes no DNS lookups" },
+	{ "adns", required_argument, P_UNSUPPORTED, "pluto has no DNS helper: it fetches no keys from DNS" },
+	{ "lwdnsq", required_argument, P_UNSUPPORTED, "pluto has no DNS helper: it fetches no keys from DNS" },
 	{ "perpeerlog", no_argument, P_UNSUPPORTED, "per-peer log files are not supported yet" },
 	{ "perpeerlogbase", required_argument, P_UNSUPPORTED,
 	  "per-peer log files are not supported yet" },

@@ -13,7 +13,7 @@ const struct debug_class_name debug_class_names[] = {
 	{ "lifecycle", DBG_LIFECYCLE, "log more detail of the lifecycle of SAs" },
 	{ "klips", DBG_KERNEL, "show pluto's interaction with the kernel (XFRM)" },
 	{ "kernel", DBG_KERNEL, "the same as klips" },
-	{ "dns", DBG_DNS, "show pluto's interaction with DNS (none is made)" },
+	{ "dns", DBG_DNS, "show pluto's name lookups" },
 	{ "oppo", DBG_OPPO, "show why opportunistic initiation was not done" },
 	{ "bpf", DBG_BPF, "show pluto's interaction with the BPF dataplane" },
 	{ "private", DBG_PRIVATE, "allow debugging output with private keys" },

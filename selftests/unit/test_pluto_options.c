@@ -238,7 +238,7 @@ static void test_freeswan_refused(void **state)
 	check_refused_option("--lwdnsq", "/usr/libexec/ipsec/lwdnsq");
 	check_refused_option("--perpeerlog", NULL);
 	check_refused_option("--perpeerlogbase", "/var/log/pluto/peer");
-	assert_string_equal(P("--adns", "x"), "--adns: pluto makes no DNS lookups");
+	assert_string_equal(P("--adns", "x"), "--adns: pluto has no DNS helper: it fetches no keys from DNS");
 	assert_string_equal(P("--perpeerlog"),
 			    "--perpeerlog: per-peer log files are not supported yet");
 }
