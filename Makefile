@@ -95,11 +95,17 @@ $(BUILD)/pluto-bpf: $(BUILD)/obj/loader/main.o $(LIBLOADER) $(LIBCOMMON)
 # --- BPF objects and skeletons ---------------------------------------------
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude -I$(BUILD) \
 	      -Wall -Werror -Wno-unused-function
+# <asm/types.h> (from <linux/types.h>) lives in the multiarch directory, which clang does
+# not search for -target bpf.
+BPF_CFLAGS += -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/pluto/*.h) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+# Keep the objects (make would delete them as intermediates): bpftool and tests load them.
+.SECONDARY: $(BPF_OBJS)
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -127,23 +133,25 @@ demo: all
 deps:
 	@./mk/deps.sh
 
-install: $(BUILD)/pluto $(BUILD)/whack
+install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/pluto $(BUILD)/whack $(DESTDIR)$(PREFIX)/sbin/
+	if [ -x $(BUILD)/pluto-bpf ]; then install -m 0755 $(BUILD)/pluto-bpf $(DESTDIR)$(PREFIX)/sbin/; fi
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 controld/_updown $(DESTDIR)$(LIBEXECDIR)/_updown
 	install -m 0644 docs/pluto.8 docs/whack.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/ipsec.secrets.5 docs/ipsec.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/pluto $(DESTDIR)$(PREFIX)/sbin/whack
+	rm -f $(DESTDIR)$(PREFIX)/sbin/pluto $(DESTDIR)$(PREFIX)/sbin/whack $(DESTDIR)$(PREFIX)/sbin/pluto-bpf
 	rm -f $(DESTDIR)$(LIBEXECDIR)/_updown
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,pluto.8 whack.8)
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,ipsec.secrets.5 ipsec.conf.5)
 
 check-style:
 	@clang-format --dry-run --Werror $(LIB_SRCS) $(CONTROLD_SRCS) $(WHACK_SRCS) controld/main.c
+
 
 clean:
 	rm -rf build

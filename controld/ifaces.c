@@ -14,6 +14,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 
+#include "dataplane.h"
 #include "evloop.h"
 #include "log.h"
 #include "pluto.h"
@@ -204,6 +205,7 @@ int ifaces_rescan(void)
 	}
 	freeifaddrs(ifas);
 	drop_stale();
+	dataplane_ifaces_changed(); /* BPF programs on new interfaces, off gone ones */
 	for (struct iface *p = interfaces; p != NULL; p = p->next)
 		n++;
 	if (n == 0)
@@ -220,6 +222,7 @@ void ifaces_close_all(void)
 		plog("shutting down interface %s/%s %s", p->name, p->name, iface_endpoint(p));
 		drop_iface(p);
 	}
+	dataplane_ifaces_changed();
 }
 
 struct iface *iface_by_addr(const ip_address *a)

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "dataplane.h"
 #include "ifaces.h"
 #include "ikev1_sa.h"
 #include "engine.h"
@@ -86,16 +87,20 @@ void ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 
 	if (!(sa->installed & IKEV1_INSTALLED_IN)) {
 		fill(&k, st, true);
-		if (kernel_add_sa(&k, false) == 0)
+		if (kernel_add_sa(&k, false) == 0) {
 			sa->installed |= IKEV1_INSTALLED_IN;
+			dataplane_sync(); /* XDP lets ESP to this SPI in */
+		}
 		dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		crypto_cleanse(&k, sizeof(k));
 	}
 	if (inbound_only || (sa->installed & IKEV1_INSTALLED_OUT))
 		return;
 	fill(&k, st, false);
-	if (kernel_add_sa(&k, false) == 0 && add_policies(st) == 0)
+	if (kernel_add_sa(&k, false) == 0 && add_policies(st) == 0) {
 		sa->installed |= IKEV1_INSTALLED_OUT;
+		dataplane_sync(); /* the eroute becomes IPSEC with this SA's SPIs */
+	}
 	dbg(DBG_KERNEL, "outbound ESP SA 0x%08x and policies installed", k.spi);
 	crypto_cleanse(&k, sizeof(k));
 }
@@ -121,4 +126,5 @@ void ikev1_remove_ipsec_sa(struct state *st)
 		kernel_del_sa(&us, ntohl(in), IPPROTO_ESP);
 	sa->installed = 0;
 	routing_sa_down(st->connection, st->serial);
+	dataplane_sync_soon(); /* SPIs gone; an eroute it owned reverts to TRAP, or goes */
 }

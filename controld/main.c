@@ -21,6 +21,7 @@
 #include "connections.h"
 #include "crypto_helpers.h"
 #include "ctl.h"
+#include "dataplane.h"
 #include "engine.h"
 #include "evloop.h"
 #include "ifaces.h"
@@ -170,6 +171,7 @@ static void shutdown_pluto(void)
 	engine_shutdown();
 	kernel_fini();
 	connection_delete_all();
+	dataplane_fini();
 	ifaces_close_all();
 	pubkeys_free_all();
 	pluto_free_secrets();
@@ -203,6 +205,8 @@ int main(int argc, char **argv)
 			     strerror(-r));
 	if (kernel_init() < 0) /* a no-op with --noklips */
 		startup_fail(1, "cannot talk to the kernel's XFRM: see the log (or use --noklips)");
+	if (dataplane_init() < 0) /* a no-op with --no-bpf */
+		startup_fail(1, "cannot start the BPF dataplane: see the log (or use --no-bpf)");
 	if (!pluto.nofork)
 		daemonize(st.log.to_stderr);
 	write_lock_pid();

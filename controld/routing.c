@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "connections.h"
+#include "dataplane.h"
 #include "engine.h"
 #include "ifaces.h"
 #include "log.h"
@@ -128,6 +129,10 @@ void engine_route(struct connection *c)
 		return;
 	c->route_wanted = true;
 	c->routing = (c->policy & POLICY_SHUNT_MASK) ? RT_ROUTED_SHUNT : RT_ROUTED_PROSPECTIVE;
+	if (dataplane_route(c) < 0) { /* its TRAP or shunt eroute */
+		remove_route(c);
+		return;
+	}
 	plog("route installed: %s === %s (%s)", ip_subnet_str(&c->this->client),
 	     ip_subnet_str(&c->that->client),
 	     c->routing == RT_ROUTED_SHUNT ? "shunt" : "trap");
@@ -154,6 +159,7 @@ static void remove_route(struct connection *c)
 
 	c->routing = RT_UNROUTED;
 	c->route_wanted = false;
+	dataplane_sync(); /* its eroute goes, even if the route stays */
 	for (struct connection *d = connections; d != NULL; d = d->next) {
 		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
 		    same_route(c, d) && same_path(c, d)) {
@@ -215,4 +221,5 @@ void engine_status(void)
 {
 	whack_log(RC_COMMENT, " ");
 	whack_log(RC_COMMENT, "Bare Shunt list:");
+	dataplane_status();
 }

@@ -131,6 +131,13 @@ static void do_listen(void)
 static void do_unlisten(void)
 {
 	plog("no longer listening for IKE messages");
+	/* the SAs go first, while their Deletes can still be sent */
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		log_set_context(c, NULL);
+		states_delete_connection(c);
+		engine_unroute(c, true);
+		log_reset_context();
+	}
 	ifaces_close_all();
 	pluto.listening = false;
 	connections_reorient(); /* every connection loses its interface, and its routing */

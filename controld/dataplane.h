@@ -1,0 +1,49 @@
+/*
+ * pluto's side of the BPF dataplane (docs/dataplane.md): eroutes and SPIs in the maps follow
+ * the connections' routing and the installed IPsec SAs; TRAP events from the ring buffer
+ * start negotiations; the programs go on every public interface pluto listens on.
+ *
+ * The maps are derived, never edited piecemeal: dataplane_sync() computes what every
+ * connection and state wants (TRAP for a routed connection, its shunt, IPSEC with the eroute
+ * owner's SPIs; the SPIs of every installed SA) and applies the difference. The routing
+ * itself (c->routing, the eroute owner) is routing.c's. With --no-bpf all of it is a no-op.
+ */
+#ifndef PLUTO_DATAPLANE_GLUE_H
+#define PLUTO_DATAPLANE_GLUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct connection;
+struct state;
+
+/*
+ * Start-up (before the daemon fork): clean what a crashed pluto left, load, pin. 0 or -errno
+ * (logged). Under --noklips a dataplane that cannot load (an unprivileged test pluto, as in
+ * the manual's example) is logged once and pluto goes on without it.
+ */
+int dataplane_init(void);
+/* Shutdown: detach from every interface, remove the pinned maps. */
+void dataplane_fini(void);
+/* The public interfaces changed (rescan, --unlisten): attach to new ones, detach from gone. */
+void dataplane_ifaces_changed(void);
+
+/* Make the maps match the connections and states. */
+void dataplane_sync(void);
+/* engine_route(): sync, and say (loglog RC_ROUTE) if c's eroute could not be installed. */
+int dataplane_route(struct connection *c);
+/*
+ * The same, once the current event is handled (ikev1_ipsec.c, when an SA goes): the SA may
+ * be going with its connection, whose TRAP eroute must not flash into the maps meanwhile.
+ */
+void dataplane_sync_soon(void);
+
+/* whack --status: the eroutes, SAs and counters (nothing under --no-bpf). */
+void dataplane_status(void);
+/*
+ * For --dontrekey's "recent traffic": milliseconds since an ESP packet of the SA last
+ * passed the dataplane, either direction; UINT64_MAX if none ever did (or no BPF).
+ */
+uint64_t dataplane_sa_idle_ms(const struct state *st);
+
+#endif
