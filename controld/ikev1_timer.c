@@ -6,11 +6,17 @@
  * lifetime - (rekeymargin + random(rekeyfuzz% of rekeymargin)), the responder at
  * lifetime - rekeymargin/2; only the connection's newest SA is ever rekeyed.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "evloop.h"
 #include "ikev1_sa.h"
+#include "dataplane.h"
+#include "kernel.h"
 #include "log.h"
 #include "pluto.h"
 
@@ -90,6 +96,43 @@ static void retransmit(struct state *st)
 		try_again(c, phase1, next_try, replacing, want_phase2);
 }
 
+/* Did an IPsec SA carry traffic in the last window_ms (BPF counters, else the kernel's)? */
+static bool ipsec_sa_recent(const struct state *st, uint64_t window_ms)
+{
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	uint64_t bytes, packets, use_time = 0;
+	uint32_t spi;
+
+	if (dataplane_sa_idle_ms(st) < window_ms)
+		return true;
+	memcpy(&spi, sa->peer_spi, sizeof(spi));
+	if (kernel_get_sa_stats(&sa->peer, ntohl(spi), IPPROTO_ESP, &bytes, &packets,
+				&use_time) < 0 || use_time == 0)
+		return false;
+	return (uint64_t)time(NULL) * 1000 < use_time * 1000 + window_ms;
+}
+
+/*
+ * --dontrekey (the manual): "Only rekey a connection if we were the Initiator and there
+ * was recent traffic on the existing connection. This applies to Phase 1 and Phase 2."
+ * Recent: within the rekey margin. For an ISAKMP SA, any IPsec SA of the connection.
+ */
+static bool recent_traffic(const struct state *st)
+{
+	const struct connection *c = st->connection;
+	uint64_t window = (uint64_t)(c->rekeymargin ? c->rekeymargin : WHACK_DEFAULT_REKEYMARGIN) *
+			  1000;
+
+	if (!state_is_phase1(st->kind))
+		return ipsec_sa_recent(st, window);
+	for (const struct state *o = states; o != NULL; o = o->next) {
+		if (o->connection == c && o->proto != NULL && !state_is_phase1(o->kind) &&
+		    state_is_established(o->kind) && ipsec_sa_recent(o, window))
+			return true;
+	}
+	return false;
+}
+
 static void replace(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
@@ -99,9 +142,14 @@ static void replace(struct state *st)
 	uint64_t now = evloop_now_ms();
 
 	ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, sa->expire_ms > now ? sa->expire_ms - now : 0);
-	if (!newest || (c->policy & POLICY_DONTREKEY) || pluto.shutting_down) {
+	if (!newest || pluto.shutting_down) {
 		dbg(DBG_LIFECYCLE, "not rekeying #%lu: %s", st->serial,
-		    newest ? "--dontrekey" : "superseded");
+		    newest ? "shutting down" : "superseded");
+		return;
+	}
+	if ((c->policy & POLICY_DONTREKEY) && !recent_traffic(st)) {
+		plog("not rekeying %s SA #%lu: --dontrekey and no recent traffic",
+		     phase1 ? "ISAKMP" : "IPsec", st->serial);
 		return;
 	}
 	plog("initiating rekey of %s SA #%lu", phase1 ? "ISAKMP" : "IPsec", st->serial);
@@ -149,7 +197,8 @@ void ikev1_schedule_lifetime(struct state *st)
 	sa->lifetime = (uint32_t)life;
 	sa->established_ms = evloop_now_ms();
 	sa->expire_ms = sa->established_ms + life * 1000;
-	if (c->policy & POLICY_DONTREKEY) {
+	if ((c->policy & POLICY_DONTREKEY) && !sa->initiator) {
+		/* only the initiator rekeys such a connection, and only when it is in use */
 		ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, life * 1000);
 		return;
 	}
