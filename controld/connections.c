@@ -133,7 +133,8 @@ enum rc_type connection_add(const struct whack_msg *m, const char **why)
 	connection_link(c);
 	log_set_context(c, NULL);
 	if (c->ikelifetime <= c->rekeymargin || c->ipseclifetime <= c->rekeymargin)
-		plog("warning: rekeymargin %us is not less than the lifetimes; rekeying starts at once",
+		plog("warning: rekeymargin %us is not less than the lifetimes; SAs will be "
+		     "replaced at half their lifetime instead",
 		     c->rekeymargin);
 	if (pluto.listening)
 		connection_orient(c, true);

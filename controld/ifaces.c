@@ -32,6 +32,13 @@ void ifaces_set_receiver(iface_receive_fn fn)
 	receiver = fn;
 }
 
+static iface_gone_fn gone_hook;
+
+void ifaces_set_gone_hook(iface_gone_fn fn)
+{
+	gone_hook = fn;
+}
+
 static void iface_readable(int fd, uint32_t events, void *arg)
 {
 	static uint8_t buf[IKE_MAX_DATAGRAM];
@@ -154,6 +161,8 @@ static void add_iface(const char *name, const ip_address *a)
 
 static void drop_iface(struct iface *p)
 {
+	if (gone_hook != NULL)
+		gone_hook(p);
 	evloop_del_fd(p->fd);
 	close(p->fd);
 	free(p);

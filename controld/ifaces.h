@@ -28,6 +28,9 @@ extern struct iface *interfaces;
 typedef void (*iface_receive_fn)(struct iface *ifp, const uint8_t *buf, size_t len,
 				 const ip_address *from, uint16_t port);
 void ifaces_set_receiver(iface_receive_fn fn);
+/* Called before an interface is freed: whatever refers to it must let go. */
+typedef void (*iface_gone_fn)(struct iface *ifp);
+void ifaces_set_gone_hook(iface_gone_fn fn);
 
 /* Rescan: add new addresses, drop vanished ones, log each change. Returns how many. */
 int ifaces_rescan(void);

@@ -149,10 +149,43 @@ static const struct state_ops ops = {
 	.before_delete = before_delete,
 };
 
+/*
+ * An address pluto listened on is going (--listen found it gone, or --unlisten): the SAs
+ * negotiated through it go first (their Deletes still leave through it), and connections
+ * on it are unoriented until the reorientation that follows.
+ */
+static void iface_gone(struct iface *ifp)
+{
+	struct state *st, *next;
+
+	for (int phase1 = 0; phase1 <= 1; phase1++) {
+		for (st = states; st != NULL; st = next) {
+			next = st->next;
+			if (st->proto == NULL || ikev1_sa(st)->iface != ifp ||
+			    state_is_phase1(st->kind) != phase1)
+				continue;
+			log_set_context(st->connection, st);
+			plog("deleting state: its interface %s is going away", iface_endpoint(ifp));
+			state_delete(st);
+			next = states;
+		}
+	}
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		if (c->interface != ifp)
+			continue;
+		log_set_context(c, NULL);
+		engine_unroute(c, true); /* while still oriented: the unroute verb needs the ends */
+		c->interface = NULL;
+		c->this = c->that = NULL;
+	}
+	log_reset_context();
+}
+
 void ikev1_init(void)
 {
 	state_set_ops(&ops);
 	ifaces_set_receiver(ikev1_receive);
+	ifaces_set_gone_hook(iface_gone);
 }
 
 void ikev1_set_send_hook(ikev1_send_fn fn)

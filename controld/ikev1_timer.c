@@ -56,6 +56,7 @@ static void try_again(struct connection *c, bool phase1, unsigned next_try,
 {
 	if (pluto.shutting_down || (c->keyingtries != 0 && next_try > c->keyingtries))
 		return;
+	log_set_context(c, NULL); /* the failed state is gone */
 	if (c->keyingtries == 0)
 		plog("starting keying attempt %u of an unlimited number", next_try);
 	else

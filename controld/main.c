@@ -49,8 +49,10 @@ static void __attribute__((noreturn, format(printf, 2, 3))) startup_fail(int sta
 {
 	va_list ap;
 
-	if (status != 10)
+	if (status != 10) {
+		ctl_fini(); /* a no-op unless the socket was made */
 		remove_lock();
+	}
 	fprintf(stderr, "pluto: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -169,6 +171,11 @@ static void shutdown_pluto(void)
 {
 	crypto_helpers_fini();
 	engine_shutdown();
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		log_set_context(c, NULL);
+		engine_unroute(c, true); /* routes from --route and auto=route: unroute verbs */
+	}
+	log_reset_context();
 	kernel_fini();
 	connection_delete_all();
 	dataplane_fini();
@@ -205,6 +212,8 @@ int main(int argc, char **argv)
 			     strerror(-r));
 	if (kernel_init() < 0) /* a no-op with --noklips */
 		startup_fail(1, "cannot talk to the kernel's XFRM: see the log (or use --noklips)");
+	/* we hold the lock: XFRM entries in pluto's reqid band are an earlier run's leftovers */
+	kernel_flush_pluto();
 	if (dataplane_init() < 0) /* a no-op with --no-bpf */
 		startup_fail(1, "cannot start the BPF dataplane: see the log (or use --no-bpf)");
 	if (!pluto.nofork)

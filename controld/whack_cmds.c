@@ -27,6 +27,7 @@ static void do_delete(const struct whack_msg *m)
 
 	if (c != NULL) {
 		log_set_context(c, NULL);
+		states_delete_connection(c); /* IPsec SAs first: their down verb */
 		engine_unroute(c, true);
 		connection_delete(c);
 	} else if (!(m->ops & WHACK_OP_CONN)) {
