@@ -550,16 +550,43 @@ static struct state *find_quick(unsigned long isakmp, uint32_t msgid)
 	return NULL;
 }
 
+/* Could c's Quick Modes go under st, an ISAKMP SA of another connection? */
+static bool shares_isakmp(const struct connection *c, const struct state *st)
+{
+	const struct connection *d = st->connection;
+	const struct ikev1_sa *sa = ikev1_sa(st);
+	struct ike_id our_c, our_d;
+
+	if (!connection_oriented(c) || !connection_oriented(d) ||
+	    !ip_addr_eq(&c->this->host, &d->this->host) || !ip_addr_eq(&c->that->host, &sa->peer))
+		return false;
+	if (!(c->policy & d->policy & (POLICY_PSK | POLICY_RSASIG)))
+		return false;
+	ikev1_our_id(c, &our_c);
+	ikev1_our_id(d, &our_d);
+	return id_eq(&our_c, &our_d) &&
+	       (!id_is_set(&c->that->id) || id_match(&c->that->id, &sa->peer_id));
+}
+
+/*
+ * The newest established ISAKMP SA for c: its own, else one between the same hosts and
+ * identities built for another connection (the manual: ISAKMP SAs are kept so that
+ * later IPsec SAs can be negotiated directly).
+ */
 struct state *ikev1_usable_isakmp(struct connection *c)
 {
-	struct state *best = NULL;
+	struct state *best = NULL, *shared = NULL;
 
 	for (struct state *st = states; st != NULL; st = st->next) {
-		if (st->connection == c && (st->kind == STATE_MAIN_I4 || st->kind == STATE_MAIN_R3) &&
-		    (best == NULL || st->serial > best->serial))
+		if ((st->kind != STATE_MAIN_I4 && st->kind != STATE_MAIN_R3) || st->proto == NULL)
+			continue;
+		if (st->connection == c && (best == NULL || st->serial > best->serial))
 			best = st;
+		else if (st->connection != c && shares_isakmp(c, st) &&
+			 (shared == NULL || st->serial > shared->serial))
+			shared = st;
 	}
-	return best;
+	return best != NULL ? best : shared;
 }
 
 bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xchg, uint8_t flags,
@@ -622,7 +649,7 @@ static void established(struct state *st)
 		if (sa->initiator && sa->want_phase2 && !connection_isakmp_only(c)) {
 			struct ctl_client *w = st->whack;
 			st->whack = NULL;
-			ikev1_quick_outI1(st, w, 0);
+			ikev1_quick_outI1(c, st, w, 0);
 			if (w != NULL)
 				ctl_client_release(w);
 			return;
@@ -899,5 +926,5 @@ void ikev1_initiate(struct connection *c, struct ctl_client *whack)
 		loglog(RC_SUCCESS, "ISAKMP SA #%lu is already established", p1->serial);
 		return;
 	}
-	ikev1_quick_outI1(p1, whack, 0);
+	ikev1_quick_outI1(c, p1, whack, 0);
 }

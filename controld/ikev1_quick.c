@@ -268,11 +268,12 @@ static bool seal(struct cursor_out *o, const struct ikev1_sa *p1, struct ikev1_s
 
 /* --- QI1 --------------------------------------------------------------------- */
 
-static struct state *quick_state(struct state *isakmp, enum state_kind kind, bool initiator,
-				 uint32_t msgid)
+/* A Quick Mode of connection c under the ISAKMP SA isakmp (which may be another's). */
+static struct state *quick_state(struct connection *c, struct state *isakmp, enum state_kind kind,
+				 bool initiator, uint32_t msgid)
 {
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
-	struct state *st = ikev1_state_new(isakmp->connection, kind, initiator);
+	struct state *st = ikev1_state_new(c, kind, initiator);
 
 	if (st == NULL)
 		return NULL;
@@ -285,8 +286,8 @@ static struct state *quick_state(struct state *isakmp, enum state_kind kind, boo
 	sa->peer_port = p1->peer_port;
 	sa->msgid = msgid;
 	sa->iv_len = ikev1_blocksize(p1);
-	sa->our_client = isakmp->connection->this->client;
-	sa->peer_client = isakmp->connection->that->client;
+	sa->our_client = c->this->client;
+	sa->peer_client = c->that->client;
 	if (!ikev1_msgid_iv(p1, msgid, sa->iv)) {
 		state_delete(st);
 		return NULL;
@@ -350,11 +351,11 @@ static enum ikev1_stf start_qi1(struct state *st)
 	return ikev1_offload(st, j, send_qi1);
 }
 
-struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
-				unsigned long replacing)
+struct state *ikev1_quick_outI1(struct connection *qc, struct state *isakmp,
+				struct ctl_client *whack, unsigned long replacing)
 {
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
-	struct state *st = quick_state(isakmp, STATE_QUICK_I1, true, ikev1_new_msgid(isakmp));
+	struct state *st = quick_state(qc, isakmp, STATE_QUICK_I1, true, ikev1_new_msgid(isakmp));
 
 	if (st == NULL)
 		return NULL;
@@ -383,10 +384,42 @@ struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
 
 struct state *ikev1_quick_responder_state(struct state *isakmp, uint32_t msgid)
 {
-	return quick_state(isakmp, STATE_QUICK_R0, false, msgid);
+	return quick_state(isakmp->connection, isakmp, STATE_QUICK_R0, false, msgid);
 }
 
 /* --- QI1 -> QR1 ---------------------------------------------------------------- */
+
+/*
+ * Another permanent connection between the same two hosts, with the same identities,
+ * whose clients are what the initiator asks for (several tunnels between two gateways
+ * share one ISAKMP SA, which was negotiated under whichever connection came first).
+ */
+static struct connection *client_connection(const struct state *st, const ip_subnet *ci,
+					    const ip_subnet *cr)
+{
+	const struct connection *c = st->connection;
+	const struct ikev1_sa *p1 = parent(st);
+	struct ike_id our_c, our_d;
+
+	if (p1 == NULL)
+		return NULL;
+	ikev1_our_id(c, &our_c);
+	for (struct connection *d = connections; d != NULL; d = d->next) {
+		if (d == c || d->kind == CK_TEMPLATE || !connection_oriented(d) ||
+		    (d->policy & POLICY_SHUNT_MASK) || connection_isakmp_only(d))
+			continue;
+		if (!ip_addr_eq(&d->this->host, &c->this->host) ||
+		    !ip_addr_eq(&d->that->host, &p1->peer))
+			continue;
+		ikev1_our_id(d, &our_d);
+		if (!id_eq(&our_c, &our_d) ||
+		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->peer_id)))
+			continue;
+		if (ip_subnet_eq(&d->that->client, ci) && ip_subnet_eq(&d->this->client, cr))
+			return d;
+	}
+	return NULL;
+}
 
 static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bool *present)
 {
@@ -396,8 +429,17 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 
 	if (err != NULL || !*present)
 		return err;
-	if (!ip_subnet_eq(&ci, &sa->peer_client) || !ip_subnet_eq(&cr, &sa->our_client))
+	if (ip_subnet_eq(&ci, &sa->peer_client) && ip_subnet_eq(&cr, &sa->our_client))
+		return NULL;
+	struct connection *d = client_connection(st, &ci, &cr);
+	if (d == NULL)
 		return "client IDs do not match the connection";
+	plog("Quick Mode for %s === %s: switching to connection \"%s\"", ip_subnet_str(&cr),
+	     ip_subnet_str(&ci), d->name);
+	st->connection = d;
+	sa->our_client = d->this->client;
+	sa->peer_client = d->that->client;
+	log_set_context(d, st);
 	return NULL;
 }
 
@@ -517,14 +559,15 @@ enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 		plog_rl("QI1 refused: %s", err);
 		return STF_FAIL;
 	}
-	err = ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &ps);
+	/* the client IDs decide the connection, whose policy then judges the proposal */
+	err = responder_ids(st, m, &ids);
+	if (err == NULL)
+		err = ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &ps);
 	if (err == NULL)
 		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
 					   &trans);
 	if (err == NULL)
 		err = pull_nonce_ke(m, sa, sa->ni, &sa->ni_len);
-	if (err == NULL)
-		err = responder_ids(st, m, &ids);
 	if (err != NULL) {
 		plog("QI1 refused: %s", err);
 		m->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;

@@ -306,7 +306,7 @@ bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint
 const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id *id);
 
 /* ikev1_quick.c */
-struct state *ikev1_quick_outI1(struct state *isakmp, struct ctl_client *whack,
+struct state *ikev1_quick_outI1(struct connection *c, struct state *isakmp, struct ctl_client *whack,
 				unsigned long replacing);
 enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m);
 enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m);

@@ -63,7 +63,7 @@ static void try_again(struct connection *c, bool phase1, unsigned next_try,
 		plog("starting keying attempt %u of at most %u", next_try, c->keyingtries);
 	struct state *p1 = phase1 ? NULL : ikev1_usable_isakmp(c);
 	if (p1 != NULL) {
-		struct state *st = ikev1_quick_outI1(p1, NULL, replacing);
+		struct state *st = ikev1_quick_outI1(c, p1, NULL, replacing);
 		if (st != NULL)
 			ikev1_sa(st)->keying_try = next_try;
 		return;
@@ -156,7 +156,7 @@ static void replace(struct state *st)
 	plog("initiating rekey of %s SA #%lu", phase1 ? "ISAKMP" : "IPsec", st->serial);
 	struct state *p1 = phase1 ? NULL : ikev1_usable_isakmp(c);
 	if (p1 != NULL)
-		ikev1_quick_outI1(p1, NULL, st->serial);
+		ikev1_quick_outI1(c, p1, NULL, st->serial);
 	else
 		ikev1_main_outI1(c, NULL, 1, st->serial, !phase1);
 }
