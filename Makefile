@@ -152,6 +152,7 @@ uninstall:
 check-style:
 	@clang-format --dry-run --Werror $(LIB_SRCS) $(CONTROLD_SRCS) $(WHACK_SRCS) controld/main.c
 
+include mk/fuzz.mk
 
 clean:
 	rm -rf build

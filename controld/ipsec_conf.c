@@ -17,6 +17,7 @@ struct ipsec_conf {
 	struct conf_section *deflt; /* every conn %default, merged */
 	char **files;		    /* the names of the files read, for conf_kv.file */
 	size_t nfiles;
+	bool too_deep; /* the include nesting limit was hit: follow no more includes */
 };
 
 /* Where one file's lines go. */
@@ -233,10 +234,19 @@ static void do_include(struct reader *r, const char *pattern)
 		conf_error_add(r->errs, false, r->file, r->line, "%s", err);
 		return;
 	}
-	if (r->depth + 1 >= IPSEC_CONF_MAX_DEPTH) {
+	/*
+	 * A file that includes itself k times would otherwise be read some k^9 times before
+	 * the limit stops each branch: once it is hit, the includes still pending (an
+	 * error is already reported) are skipped.
+	 */
+	if (r->conf->too_deep) {
+		conf_error_add(r->errs, false, r->file, r->line,
+			       "include `%s' skipped: the include nesting limit was hit", pattern);
+	} else if (r->depth + 1 >= IPSEC_CONF_MAX_DEPTH) {
 		conf_error_add(r->errs, false, r->file, r->line,
 			       "include `%s': nested more than %d deep (a loop?)", pattern,
 			       IPSEC_CONF_MAX_DEPTH);
+		r->conf->too_deep = true;
 	} else {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			read_file(r, g.gl_pathv[i], r->file, r->line);

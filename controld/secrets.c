@@ -27,6 +27,7 @@ struct secrets {
 	unsigned n;
 	char **files; /* names for secret.file */
 	size_t nfiles;
+	bool too_deep; /* the include nesting limit was hit: follow no more includes */
 };
 
 enum tok_kind { TOK_WORD, TOK_QUOTED, TOK_LBRACE, TOK_RBRACE, TOK_BAD };
@@ -550,13 +551,23 @@ static void do_include(struct sfile *f, const struct token *t, size_t n)
 		conf_error_add(f->errs, false, f->name, t[0].line, "%s", err);
 		return;
 	}
-	if (f->depth + 1 >= IPSEC_CONF_MAX_DEPTH)
+	/*
+	 * Once the limit is hit, no more includes: a file that includes itself k times
+	 * would otherwise be read some k^9 times (ipsec_conf.c does the same).
+	 */
+	if (f->set->too_deep) {
+		conf_error_add(f->errs, false, f->name, t[0].line,
+			       "include `%s' skipped: the include nesting limit was hit",
+			       t[1].text);
+	} else if (f->depth + 1 >= IPSEC_CONF_MAX_DEPTH) {
 		conf_error_add(f->errs, false, f->name, t[0].line,
 			       "include `%s': nested more than %d deep (a loop?)", t[1].text,
 			       IPSEC_CONF_MAX_DEPTH);
-	else
+		f->set->too_deep = true;
+	} else {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			load_file(f->set, f->errs, g.gl_pathv[i], f->depth + 1);
+	}
 	globfree(&g);
 }
 

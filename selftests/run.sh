@@ -5,7 +5,7 @@
 # exits non-zero without reporting a failure counts as one failure.
 #
 #   selftests/run.sh            all layers
-#   selftests/run.sh unit       one layer (unit, transcript, bpf, netns, vm)
+#   selftests/run.sh unit       one layer (unit, transcript, bpf, netns, fuzz, vm)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -64,6 +64,8 @@ layer_scripts() {
 layer_transcript() { layer_scripts selftests/transcript 300; }
 layer_bpf() { layer_scripts selftests/bpf 300; }
 layer_netns() { layer_scripts selftests/netns 600; }
+# libFuzzer corpora replayed (and, with FUZZ_SECONDS, each target fuzzed that long)
+layer_fuzz() { layer_scripts selftests/fuzz $((600 + 10 * ${FUZZ_SECONDS:-0})); }
 
 layer_vm() {
 	if [ -x vmtest/run-all.sh ]; then
@@ -71,7 +73,7 @@ layer_vm() {
 	fi
 }
 
-layers=${1:-"unit transcript bpf netns vm"}
+layers=${1:-"unit transcript bpf netns fuzz vm"}
 for l in $layers; do
 	echo "== $l"
 	"layer_$l"
