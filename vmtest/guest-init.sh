@@ -26,7 +26,8 @@ $bb mkdir -p /dev/pts /dev/shm
 $bb mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 $bb mount -t tmpfs -o mode=1777 shm /dev/shm
 $bb mount -t tmpfs -o mode=0755 run /run
-$bb mount -t tmpfs -o mode=1777 tmp /tmp
+# /tmp stays the overlay's (writable, in the tmpfs upper layer), so a checkout under the
+# host's /tmp (a CI clone, say) is visible in the guest at the same path
 $bb mkdir -p /run/vmtest /run/lock
 $bb mount -t 9p -o trans=virtio,version=9p2000.L,cache=none vmtest /run/vmtest || {
 	echo "vmtest guest: cannot mount the result share" >/dev/console
