@@ -8,16 +8,8 @@
 set -u
 . "$(dirname "$0")/lib-two-pluto.sh"
 trap cleanup EXIT
-need_root
-topology
-for side in west east; do
-	mkdir -p "$T/$side"
-	printf ': PSK "road warrior secret"\n' >"$T/$side/ipsec.secrets"
-	chmod 600 "$T/$side/ipsec.secrets"
-done
 PLUTO_EXTRA_east=--uniqueids
-check "west pluto started" start_pluto west "$NW"
-check "east pluto started" start_pluto east "$NE"
+psk_pair "road warrior secret"
 
 w east --name rw --host 192.0.2.2 --to --host %any --id @west --psk --encrypt >/dev/null 2>&1
 w west --name t --host 192.0.2.1 --id @west --to --host 192.0.2.2 --psk --encrypt >/dev/null 2>&1

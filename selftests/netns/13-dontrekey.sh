@@ -6,15 +6,7 @@
 set -u
 . "$(dirname "$0")/lib-two-pluto.sh"
 trap cleanup EXIT
-need_root
-topology
-for side in west east; do
-	mkdir -p "$T/$side"
-	printf ': PSK "dontrekey test"\n' >"$T/$side/ipsec.secrets"
-	chmod 600 "$T/$side/ipsec.secrets"
-done
-check "west pluto started" start_pluto west "$NW"
-check "east pluto started" start_pluto east "$NE"
+psk_pair "dontrekey test"
 for side in west east; do
 	w "$side" "${conn_args[@]}" --psk --ipseclifetime 12 --rekeymargin 6 --rekeyfuzz 0 \
 		--dontrekey >/dev/null 2>&1

@@ -8,15 +8,7 @@
 set -u
 . "$(dirname "$0")/lib-two-pluto.sh"
 trap cleanup EXIT
-need_root
-topology
-for side in west east; do
-	mkdir -p "$T/$side"
-	printf ': PSK "two tunnels"\n' >"$T/$side/ipsec.secrets"
-	chmod 600 "$T/$side/ipsec.secrets"
-done
-check "west pluto started" start_pluto west "$NW"
-check "east pluto started" start_pluto east "$NE"
+psk_pair "two tunnels"
 for side in west east; do
 	w "$side" "${conn_args[@]}" --psk >/dev/null 2>&1
 	w "$side" --name t2 --host 192.0.2.1 --client 10.0.3.0/24 --to --host 192.0.2.2 \

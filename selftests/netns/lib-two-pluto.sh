@@ -164,3 +164,17 @@ run_two_pluto() {
 	check "east: Delete acted on, states gone" wait_gone east 'STATE_'
 	check "east log: Delete received" grep -q 'received Delete SA payload' "$T/east.log"
 }
+
+# psk_pair "secret": namespaces, link, one PSK for both, both plutos started (checked).
+psk_pair() {
+	need_root
+	topology
+	local side
+	for side in west east; do
+		mkdir -p "$T/$side"
+		printf ': PSK "%s"\n' "$1" >"$T/$side/ipsec.secrets"
+		chmod 600 "$T/$side/ipsec.secrets"
+	done
+	check "west pluto started" start_pluto west "$NW"
+	check "east pluto started" start_pluto east "$NE"
+}
