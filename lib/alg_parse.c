@@ -68,7 +68,7 @@ static const struct name esp_auths[] = {
 /* The defaults: what today's strongSwan and Libreswan accept; no 3DES, MD5 or MODP1024. */
 static const char default_ike[] = "aes256-sha2_256-modp2048,aes128-sha2_256-modp2048,"
 				  "aes256-sha1-modp2048,aes128-sha1-modp2048,"
-				  "aes128-sha2_256-ecp256";
+				  "aes128-sha2_256-ecp256,aes128-sha2_256-curve25519";
 static const char default_esp[] = "aes256-sha2_256,aes128-sha2_256,aes256-sha1,aes128-sha1,"
 				  "aes_gcm256,aes_gcm128";
 
