@@ -5,7 +5,7 @@
 # exits non-zero without reporting a failure counts as one failure.
 #
 #   selftests/run.sh            all layers
-#   selftests/run.sh unit       one layer (unit, transcript, bpf, netns, fuzz, vm)
+#   selftests/run.sh LAYER...   those layers (unit, transcript, bpf, netns, fuzz, vm)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -73,7 +73,7 @@ layer_vm() {
 	fi
 }
 
-layers=${1:-"unit transcript bpf netns fuzz vm"}
+layers=${*:-"unit transcript bpf netns fuzz vm"}
 for l in $layers; do
 	echo "== $l"
 	"layer_$l"
