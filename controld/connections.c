@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evloop.h"
 #include "ifaces.h"
 #include "log.h"
 #include "pluto.h"
@@ -65,6 +66,49 @@ static void connection_link(struct connection *c)
 	while (*pp != NULL)
 		pp = &(*pp)->next;
 	*pp = c;
+}
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+
+	if (s != NULL && d == NULL)
+		*ok = false;
+	return d;
+}
+
+struct connection *connection_instantiate(struct connection *t, const ip_address *peer)
+{
+	struct connection *c = malloc(sizeof(*c));
+	bool ok = true;
+
+	if (c == NULL)
+		return NULL;
+	*c = *t;
+	c->name = dup_or_null(t->name, &ok);
+	c->ike_str = dup_or_null(t->ike_str, &ok);
+	c->esp_str = dup_or_null(t->esp_str, &ok);
+	for (int i = 0; i < 2; i++)
+		c->end[i].updown = dup_or_null(t->end[i].updown, &ok);
+	if (!ok) {
+		connection_free(c);
+		return NULL;
+	}
+	c->this = &c->end[t->this == &t->end[1]];
+	c->that = &c->end[t->that == &t->end[1]];
+	c->kind = CK_INSTANCE;
+	c->template = t;
+	c->instance_no = t->next_instance_no++;
+	c->that->host = *peer;
+	c->that->host_type = WHACK_HOST_ADDR;
+	if (!c->that->has_client)
+		c->that->client = ip_subnet_from_addr(peer);
+	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
+	c->routing = RT_UNROUTED;
+	c->route_wanted = false;
+	c->next = NULL;
+	connection_link(c);
+	return c;
 }
 
 static enum rc_type fill_from_whack(struct connection *c, const struct whack_msg *m,
@@ -178,6 +222,42 @@ void connection_delete(struct connection *c)
 	connection_unlink(c);
 	log_reset_context();
 	connection_free(c);
+}
+
+/*
+ * Instances exist for their SAs: one with no state left and nothing routed goes. The scan
+ * runs from the event loop, not from inside state_delete(), whose callers may still hold
+ * the connection.
+ */
+static struct evtimer *reap_timer;
+
+static bool has_states(const struct connection *c)
+{
+	for (const struct state *st = states; st != NULL; st = st->next) {
+		if (st->connection == c)
+			return true;
+	}
+	return false;
+}
+
+static void reap_instances(void *arg)
+{
+	reap_timer = NULL;
+	for (struct connection *c = connections, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->kind != CK_INSTANCE || c->routing != RT_UNROUTED || has_states(c))
+			continue;
+		log_set_context(c, NULL);
+		dbg(DBG_CONTROL, "deleting instance: it has no SA left");
+		log_reset_context();
+		connection_delete(c);
+	}
+}
+
+void connections_reap_soon(void)
+{
+	if (reap_timer == NULL)
+		reap_timer = evloop_timer_add(0, reap_instances, NULL);
 }
 
 void connection_delete_all(void)

@@ -79,6 +79,10 @@ struct connection *connection_find(const char *name);
 /* Delete a connection: its states and routing go with it. */
 void connection_delete(struct connection *c);
 void connection_delete_all(void);
+/* A Road Warrior instance of template t for a peer at peer (NULL without memory). */
+struct connection *connection_instantiate(struct connection *t, const ip_address *peer);
+/* Soon (from the event loop): delete the instances with no state and no routing left. */
+void connections_reap_soon(void);
 uint32_t connection_debugging(const struct connection *c);
 /* "name" or "name"[N] peer, for log prefixes; returns the length written. */
 size_t connection_fmt_prefix(const struct connection *c, char *buf, size_t len);

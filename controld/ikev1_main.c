@@ -81,12 +81,13 @@ void ikev1_our_id(const struct connection *c, struct ike_id *id)
 		*id = id_from_addr(&c->this->host);
 }
 
-/* The identity we expect of the peer (may be %any). */
-static void peer_id_expected(const struct state *st, struct ike_id *id)
+/* The identity c expects of a peer at addr (may be a wildcard such as %any). */
+static void peer_id_expected(const struct connection *c, const ip_address *addr,
+			     struct ike_id *id)
 {
-	*id = st->connection->that->id;
+	*id = c->that->id;
 	if (id->kind == ID_NONE)
-		*id = id_from_addr(&ikev1_sa(st)->peer);
+		*id = id_from_addr(addr);
 }
 
 bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint8_t *buf,
@@ -147,37 +148,6 @@ const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id 
 
 /* --- connections for a first message ------------------------------------------ */
 
-static struct connection *instantiate(struct connection *t, const ip_address *peer)
-{
-	struct connection *c = malloc(sizeof(*c));
-
-	if (c == NULL)
-		return NULL;
-	*c = *t;
-	c->name = strdup(t->name);
-	c->ike_str = t->ike_str ? strdup(t->ike_str) : NULL;
-	c->esp_str = t->esp_str ? strdup(t->esp_str) : NULL;
-	for (int i = 0; i < 2; i++)
-		c->end[i].updown = t->end[i].updown ? strdup(t->end[i].updown) : NULL;
-	c->this = &c->end[t->this == &t->end[1]];
-	c->that = &c->end[t->that == &t->end[1]];
-	c->kind = CK_INSTANCE;
-	c->template = t;
-	c->instance_no = t->next_instance_no++;
-	c->that->host = *peer;
-	c->that->host_type = WHACK_HOST_ADDR;
-	if (!c->that->has_client)
-		c->that->client = ip_subnet_from_addr(peer);
-	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
-	c->routing = RT_UNROUTED;
-	c->next = NULL;
-	struct connection **pp = &connections;
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	*pp = c;
-	return c;
-}
-
 /* A permanent (or instance) connection for exactly this peer, else a %any template. */
 static struct connection *find_responder_conn(const struct iface *ifp, const ip_address *from)
 {
@@ -192,7 +162,7 @@ static struct connection *find_responder_conn(const struct iface *ifp, const ip_
 		if (c->kind == CK_TEMPLATE && tmpl == NULL)
 			tmpl = c;
 	}
-	return tmpl != NULL ? instantiate(tmpl, from) : NULL;
+	return tmpl != NULL ? connection_instantiate(tmpl, from) : NULL;
 }
 
 struct state *ikev1_main_responder_state(struct ikev1_msg *m)
@@ -377,16 +347,22 @@ static const char *pull_ke_nonce(const struct ikev1_msg *m, uint8_t *ke, size_t 
 	return NULL;
 }
 
-static const char *find_psk(const struct state *st, struct crypto_chunk *psk)
+/* The PSK c would use with a peer at addr (a %any peer ID: the address, as the manual says). */
+static const struct secret *psk_for(const struct connection *c, const ip_address *addr)
 {
 	const struct secrets *set = current_secrets();
-	struct ike_id me, him;
+	struct ike_id me, him = c->that->id;
 
-	ikev1_our_id(st->connection, &me);
-	peer_id_expected(st, &him);
-	if (him.kind == ID_ANY)
-		him = id_from_addr(&ikev1_sa(st)->peer);
-	const struct secret *s = set != NULL ? secrets_find_psk(set, &me, &him) : NULL;
+	ikev1_our_id(c, &me);
+	if (him.kind == ID_NONE || him.kind == ID_ANY)
+		him = id_from_addr(addr);
+	return set != NULL ? secrets_find_psk(set, &me, &him) : NULL;
+}
+
+static const char *find_psk(const struct state *st, struct crypto_chunk *psk)
+{
+	const struct secret *s = psk_for(st->connection, &ikev1_sa(st)->peer);
+
 	if (s == NULL)
 		return "no preshared key found for this connection";
 	*psk = CRYPTO_CHUNK(s->psk, s->psk_len);
@@ -606,6 +582,77 @@ static const char *verify_job(const struct ikev1_sa *sa, const uint8_t *hash, st
 	return NULL;
 }
 
+/* --- the responder's choice of connection, once the peer's ID is known ----------------- */
+
+enum id_fit { FIT_NONE, FIT_WILDCARD, FIT_EXACT };
+
+static enum id_fit id_fit(const struct connection *c, const ip_address *peer,
+			  const struct ike_id *id)
+{
+	struct ike_id want;
+
+	peer_id_expected(c, peer, &want);
+	if (id_eq(&want, id))
+		return FIT_EXACT;
+	return id_match(&want, id) ? FIT_WILDCARD : FIT_NONE;
+}
+
+/* Would c use the keys the ISAKMP SA has used so far (the same PSK)? */
+static bool same_keys(const struct ikev1_sa *sa, const struct connection *c,
+		      const struct secret *psk)
+{
+	if (sa->p1.auth != OAKLEY_AUTH_PSK)
+		return (c->policy & POLICY_RSASIG) != 0;
+	if (!(c->policy & POLICY_PSK))
+		return false;
+	const struct secret *s = psk_for(c, &sa->peer);
+	return s != NULL && s->psk_len == psk->psk_len &&
+	       crypto_memeq(s->psk, psk->psk, psk->psk_len);
+}
+
+/*
+ * The manual's Road Warrior section: the connection for a first Main Mode message was
+ * picked on addresses alone; with the peer's ID known, switch to a connection whose peer
+ * ID matches it better and that would have used the same keys (an instance of it if it
+ * is a %any template). NULL when the state has a connection that fits, else why not.
+ */
+static const char *switch_to_best(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct connection *cur = st->connection, *best = cur;
+	enum id_fit best_fit = id_fit(cur, &sa->peer, &sa->peer_id);
+	const struct secret *psk = NULL;
+
+	if (best_fit == FIT_EXACT)
+		return NULL;
+	if (sa->p1.auth == OAKLEY_AUTH_PSK && (psk = psk_for(cur, &sa->peer)) == NULL)
+		return "no preshared key found for this connection";
+	for (struct connection *c = connections; c != NULL; c = c->next) {
+		if (c == cur || c->kind == CK_INSTANCE || c == cur->template ||
+		    !connection_oriented(c) || !ip_addr_eq(&c->this->host, &sa->iface->addr) ||
+		    (c->kind != CK_TEMPLATE && !ip_addr_eq(&c->that->host, &sa->peer)))
+			continue;
+		enum id_fit fit = id_fit(c, &sa->peer, &sa->peer_id);
+		if (fit > best_fit && same_keys(sa, c, psk)) {
+			best = c;
+			best_fit = fit;
+		}
+	}
+	if (best_fit == FIT_NONE)
+		return "no connection has a peer ID that matches it";
+	if (best == cur)
+		return NULL;
+	struct connection *c = best->kind == CK_TEMPLATE ? connection_instantiate(best, &sa->peer) : best;
+	if (c == NULL)
+		return "out of memory";
+	plog("peer ID %s: switching from \"%s\" to the better matching \"%s\"",
+	     id_str(&sa->peer_id), cur->name, c->name);
+	st->connection = c;
+	log_set_context(c, st);
+	connections_reap_soon(); /* cur, if an instance, may have nothing left */
+	return NULL;
+}
+
 /*
  * The peer's ID and HASH or SIG in MI3 / MR3.  A HASH is checked here; a SIG is for a
  * helper: *verify gets its job (it stays NULL for a HASH).
@@ -624,9 +671,14 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 		err = ikev1_id_from_payload(&id, &sa->peer_id);
 	if (err != NULL)
 		return err;
-	peer_id_expected(st, &expected);
-	if (!id_match(&expected, &sa->peer_id))
-		return "peer ID does not match the connection";
+	if (sa->initiator) {
+		peer_id_expected(st->connection, &sa->peer, &expected);
+		if (!id_match(&expected, &sa->peer_id))
+			return "peer ID does not match the connection";
+	} else if ((err = switch_to_best(st)) != NULL) {
+		m->notify = ISAKMP_N_INVALID_ID_INFORMATION;
+		return err;
+	}
 	if (!auth_hash(sa, !sa->initiator, idp->body, hash))
 		return "hash computation failed";
 	if (sa->p1.auth == OAKLEY_AUTH_PSK) {
@@ -674,8 +726,10 @@ enum ikev1_stf ikev1_main_inR2_outI3(struct state *st, struct ikev1_msg *m)
 static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const char *err)
 {
 	plog("MI3 refused: %s", err);
-	m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ? ISAKMP_N_INVALID_HASH_INFORMATION :
-							       ISAKMP_N_INVALID_SIGNATURE;
+	if (m->notify == 0) /* else check_id_auth chose it */
+		m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ?
+				    ISAKMP_N_INVALID_HASH_INFORMATION :
+				    ISAKMP_N_INVALID_SIGNATURE;
 	return STF_FAIL;
 }
 

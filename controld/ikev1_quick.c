@@ -390,9 +390,10 @@ struct state *ikev1_quick_responder_state(struct state *isakmp, uint32_t msgid)
 /* --- QI1 -> QR1 ---------------------------------------------------------------- */
 
 /*
- * Another permanent connection between the same two hosts, with the same identities,
- * whose clients are what the initiator asks for (several tunnels between two gateways
- * share one ISAKMP SA, which was negotiated under whichever connection came first).
+ * Another connection between the same two hosts, with the same identities, whose clients
+ * are what the initiator asks for (several tunnels between two gateways share one ISAKMP
+ * SA, which was negotiated under whichever connection came first), or a %any template
+ * that would have them, instantiated for the peer (the manual's Road Warrior section).
  */
 static struct connection *client_connection(const struct state *st, const ip_subnet *ci,
 					    const ip_subnet *cr)
@@ -405,18 +406,21 @@ static struct connection *client_connection(const struct state *st, const ip_sub
 		return NULL;
 	ikev1_our_id(c, &our_c);
 	for (struct connection *d = connections; d != NULL; d = d->next) {
-		if (d == c || d->kind == CK_TEMPLATE || !connection_oriented(d) ||
-		    (d->policy & POLICY_SHUNT_MASK) || connection_isakmp_only(d))
+		if (d == c || !connection_oriented(d) || (d->policy & POLICY_SHUNT_MASK) ||
+		    connection_isakmp_only(d) || !ip_addr_eq(&d->this->host, &c->this->host))
 			continue;
-		if (!ip_addr_eq(&d->this->host, &c->this->host) ||
-		    !ip_addr_eq(&d->that->host, &p1->peer))
+		bool tmpl = d->kind == CK_TEMPLATE;
+		if (!tmpl && !ip_addr_eq(&d->that->host, &p1->peer))
 			continue;
 		ikev1_our_id(d, &our_d);
 		if (!id_eq(&our_c, &our_d) ||
 		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->peer_id)))
 			continue;
-		if (ip_subnet_eq(&d->that->client, ci) && ip_subnet_eq(&d->this->client, cr))
-			return d;
+		ip_subnet his = tmpl && !d->that->has_client ? ip_subnet_from_addr(&p1->peer) :
+							      d->that->client;
+		if (!ip_subnet_eq(&his, ci) || !ip_subnet_eq(&d->this->client, cr))
+			continue;
+		return tmpl ? connection_instantiate(d, &p1->peer) : d;
 	}
 	return NULL;
 }
@@ -437,6 +441,7 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 	plog("Quick Mode for %s === %s: switching to connection \"%s\"", ip_subnet_str(&cr),
 	     ip_subnet_str(&ci), d->name);
 	st->connection = d;
+	connections_reap_soon(); /* what st leaves, if an instance, may have nothing left */
 	sa->our_client = d->this->client;
 	sa->peer_client = d->that->client;
 	log_set_context(d, st);

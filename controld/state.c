@@ -133,6 +133,8 @@ void state_delete(struct state *st)
 			c->newest_isakmp_sa = 0;
 		if (c->newest_ipsec_sa == st->serial)
 			c->newest_ipsec_sa = 0;
+		if (c->kind == CK_INSTANCE)
+			connections_reap_soon();
 	}
 	free(st);
 }
