@@ -1,0 +1,97 @@
+#!/bin/bash
+# Retransmission and duplicates, then rekeying by either side (pluto manual: the
+# initiator rekeys rekeymargin (+ fuzz) before expiry, the responder at half the margin;
+# a superseded SA is never rekeyed and lives until it expires).
+#
+#   ns west 192.0.2.1 (initiator) <-> ns east 192.0.2.2; --noklips, --debug-control
+#   --debug-lifecycle on both
+set -u
+. "$(dirname "$0")/lib-two-pluto.sh"
+trap cleanup EXIT
+PLUTO_EXTRA_west="--debug-control --debug-lifecycle"
+PLUTO_EXTRA_east="--debug-control --debug-lifecycle"
+psk_pair "retransmit and rekey"
+
+# wait_log side pattern [seconds]: until the side's log has the pattern
+wait_log() {
+	local i
+	for i in $(seq $((${3:-20} * 10))); do
+		grep -q -- "$2" "$T/$1.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# conn side extra-args...: connection t on that side
+conn() {
+	local side=$1
+	shift
+	w "$side" --name t --delete >/dev/null 2>&1
+	w "$side" "${conn_args[@]}" --psk "$@" >/dev/null 2>&1
+	w "$side" --listen >/dev/null 2>&1
+}
+
+# 1. East stopped while west sends MI1: west retransmits; east, continued, finds the
+#    same MI1 twice in its socket and answers the second as a duplicate.
+conn west
+conn east
+epid=${pids[1]}
+kill -STOP "$epid"
+w west --name t --initiate --asynchronous >/dev/null 2>&1
+check "east stopped: west retransmits MI1 after 10 s" \
+	wait_log west 'retransmitting STATE_MAIN_I1 (1)' 15
+kill -CONT "$epid"
+check "west establishes the IPsec SA once east runs again" \
+	wait_log west 'STATE_QUICK_I2: sent QI2, IPsec SA established' 20
+check "east recognised the retransmitted MI1" \
+	grep -q 'retransmitting in response to duplicate packet; already STATE_MAIN_R1' "$T/east.log"
+es=$(w east --status)
+check "east has exactly one ISAKMP SA and one IPsec SA" \
+	[ "$(grep -c 'STATE_MAIN_R3' <<<"$es")" -eq 1 -a "$(grep -c 'STATE_QUICK_R2' <<<"$es")" -eq 1 ]
+w west --name t --terminate >/dev/null 2>&1
+wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+
+# mark side: its log's length now; since side mark: the log's lines after that
+mark() { wc -l <"$T/$1.log"; }
+since() { sed -n "$(($2 + 1)),\$p" "$T/$1.log"; }
+
+# 2. The initiator rekeys first: 16 s lifetime, margin 6, no fuzz: at 10 s. East's
+#    own rekey point (16 - 6/2 = 13 s) finds its old SA superseded.
+conn west --ipseclifetime 16 --rekeymargin 6 --rekeyfuzz 0
+conn east --ipseclifetime 16 --rekeymargin 6 --rekeyfuzz 0
+me=$(mark east)
+w west --name t --initiate >/dev/null 2>&1
+check "initiator-first: tunnel up" [ $? -eq 0 ]
+old=$(w west --status | sed -n 's/^000 #\([0-9]*\): .*STATE_QUICK_I2.*/\1/p' | head -1)
+check "initiator-first: west rekeys IPsec SA #$old" \
+	wait_log west "initiating rekey of IPsec SA #$old" 15
+check "initiator-first: east does not rekey its superseded SA" \
+	wait_log east 'not rekeying #[0-9]*: superseded' 10
+check "initiator-first: east never initiated a rekey" \
+	bash -c '! grep -q "initiating rekey" <<<"$1"' _ "$(since east "$me")"
+check "initiator-first: west's old IPsec SA expires at its lifetime" \
+	wait_log west "#$old: IPsec SA expired\|deleting state #$old" 10
+ws=$(w west --status)
+check "initiator-first: one IPsec SA left on west, the new one" \
+	bash -c '[ "$(grep -c STATE_QUICK_I2 <<<"$1")" -eq 1 ] && ! grep -q "^000 #$2:" <<<"$1"' \
+	_ "$ws" "$old"
+w west --name t --terminate >/dev/null 2>&1
+wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+
+# 3. The responder rekeys first: east's margin 10 makes it rekey at 16 - 5 = 11 s,
+#    before west's 16 - 2 = 14 s; west then finds its old SA superseded.
+conn west --ipseclifetime 16 --rekeymargin 2 --rekeyfuzz 0
+conn east --ipseclifetime 16 --rekeymargin 10 --rekeyfuzz 0
+mw=$(mark west)
+w west --name t --initiate >/dev/null 2>&1
+check "responder-first: tunnel up" [ $? -eq 0 ]
+check "responder-first: east (the responder) rekeys at half its margin" \
+	wait_log east 'initiating rekey of IPsec SA' 15
+check "responder-first: west does not rekey its superseded SA" \
+	wait_log west 'not rekeying #[0-9]*: superseded' 10
+check "responder-first: west never initiated a rekey" \
+	bash -c '! grep -q "initiating rekey" <<<"$1"' _ "$(since west "$mw")"
+
+w west --shutdown >/dev/null 2>&1
+w east --shutdown >/dev/null 2>&1
+[ "$fails" -eq 0 ]
