@@ -104,6 +104,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	if (!c->that->has_client)
 		c->that->client = ip_subnet_from_addr(peer);
 	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
+	c->reqid = 0;
 	c->routing = RT_UNROUTED;
 	c->route_wanted = false;
 	c->next = NULL;

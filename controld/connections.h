@@ -63,6 +63,7 @@ struct connection {
 	bool route_wanted;	      /* routed by whack --route or auto=route, not just for an SA */
 	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
+	uint32_t reqid;		      /* its kernel SAs' and policies' (0: none yet) */
 
 	struct connection *next;
 };

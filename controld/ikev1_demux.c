@@ -657,10 +657,15 @@ static void established(struct state *st)
 	} else {
 		c->newest_ipsec_sa = st->serial;
 		/* the manual: the connection must be routed before its eroute and SA go in */
-		if (routing_sa_up(c, st->serial))
-			ikev1_install_ipsec_sa(st, false);
-		else
-			loglog(RC_ROUTE, "IPsec SA not installed: the connection cannot be routed");
+		const char *why = !routing_sa_up(c, st->serial) ? "the connection cannot be routed" :
+				  !ikev1_install_ipsec_sa(st, false) ? "the kernel refused it" :
+								       NULL;
+		if (why != NULL) {
+			/* not kept as if it worked: the peer is told with a Delete */
+			loglog(RC_LOG_SERIOUS, "IPsec SA not installed (%s): deleting it", why);
+			state_delete(st);
+			return;
+		}
 	}
 	if (st->whack != NULL) {
 		ctl_client_release(st->whack);

@@ -15,15 +15,19 @@
 #include "kernel.h"
 #include "log.h"
 
-/* One reqid per connection (instance), stable across rekeys, in pluto's band. */
-static uint32_t conn_reqid(const struct connection *c)
+/*
+ * One reqid per connection (instance), stable across its rekeys, from pluto's band: a
+ * counter, skipping 0 (unset) when the band wraps (after 2^28 connections).
+ */
+static uint32_t conn_reqid(struct connection *c)
 {
-	uint32_t h = 2166136261u;
+	static uint32_t next = KERNEL_REQID_MIN;
 
-	for (const char *p = c->name; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	h ^= (uint32_t)c->instance_no * 0x9e3779b1u;
-	return KERNEL_REQID_MIN + (h % (KERNEL_REQID_MAX - KERNEL_REQID_MIN + 1));
+	if (c->reqid == 0) {
+		c->reqid = next;
+		next = next == KERNEL_REQID_MAX ? KERNEL_REQID_MIN : next + 1;
+	}
+	return c->reqid;
 }
 
 static ip_address our_addr(const struct state *st)
@@ -33,7 +37,7 @@ static ip_address our_addr(const struct state *st)
 	return sa->iface != NULL ? sa->iface->addr : st->connection->this->host;
 }
 
-static void fill(struct kernel_sa *k, const struct state *st, bool inbound)
+static void fill(struct kernel_sa *k, struct state *st, bool inbound)
 {
 	const struct ikev1_sa *sa = ikev1_sa(st);
 	uint32_t spi;
@@ -62,7 +66,7 @@ static void fill(struct kernel_sa *k, const struct state *st, bool inbound)
 	k->reqid = conn_reqid(st->connection);
 }
 
-static int add_policies(const struct state *st)
+static int add_policies(struct state *st)
 {
 	const struct ikev1_sa *sa = ikev1_sa(st);
 	ip_address us = our_addr(st);
@@ -80,29 +84,36 @@ static int add_policies(const struct state *st)
 	return r;
 }
 
-void ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
+bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct kernel_sa k;
+	bool ok = true;
 
 	if (!(sa->installed & IKEV1_INSTALLED_IN)) {
 		fill(&k, st, true);
-		if (kernel_add_sa(&k, false) == 0) {
+		ok = kernel_add_sa(&k, false) == 0;
+		if (ok) {
 			sa->installed |= IKEV1_INSTALLED_IN;
 			dataplane_sync(); /* XDP lets ESP to this SPI in */
+			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		}
-		dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		crypto_cleanse(&k, sizeof(k));
 	}
-	if (inbound_only || (sa->installed & IKEV1_INSTALLED_OUT))
-		return;
+	if (!ok || inbound_only || (sa->installed & IKEV1_INSTALLED_OUT))
+		return ok;
 	fill(&k, st, false);
-	if (kernel_add_sa(&k, false) == 0 && add_policies(st) == 0) {
-		sa->installed |= IKEV1_INSTALLED_OUT;
-		dataplane_sync(); /* the eroute becomes IPSEC with this SA's SPIs */
+	ok = kernel_add_sa(&k, false) == 0;
+	if (ok) {
+		sa->installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
+		ok = add_policies(st) == 0;
 	}
-	dbg(DBG_KERNEL, "outbound ESP SA 0x%08x and policies installed", k.spi);
+	if (ok) {
+		dataplane_sync(); /* the eroute becomes IPSEC with this SA's SPIs */
+		dbg(DBG_KERNEL, "outbound ESP SA 0x%08x and policies installed", k.spi);
+	}
 	crypto_cleanse(&k, sizeof(k));
+	return ok;
 }
 
 void ikev1_remove_ipsec_sa(struct state *st)

@@ -509,7 +509,12 @@ static enum ikev1_stf send_qr1(struct state *st, struct ikev1_msg *m, struct ike
 	m->have_reply = seal(o, p1, sa, hash_at, QM_HASH2);
 	if (!m->have_reply)
 		return STF_FATAL;
-	ikev1_install_ipsec_sa(st, true);
+	if (!ikev1_install_ipsec_sa(st, true)) {
+		/* the nearest RFC 2408 type: the kernel cannot do what was agreed */
+		loglog(RC_LOG_SERIOUS, "QI1 refused: the kernel refused the inbound SA");
+		m->notify = ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED;
+		return STF_FAIL;
+	}
 	return STF_OK;
 }
 

@@ -372,7 +372,7 @@ void ikev1_schedule_lifetime(struct state *st);
 void ikev1_timer_status(const struct state *st, char *buf, size_t len);
 
 /* ikev1_ipsec.c */
-void ikev1_install_ipsec_sa(struct state *st, bool inbound_only);
+bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only);
 void ikev1_remove_ipsec_sa(struct state *st);
 
 #endif

@@ -5,7 +5,8 @@
 #   client 10.0.1.0/24 (policy only)      client 10.0.2.0/24 (policy only)
 #   veth w0 192.0.2.1/24  <----------->   veth e0 192.0.2.2/24
 #
-# Both plutos run --noklips --no-bpf: they negotiate and install nothing.
+# Both plutos run --noklips --no-bpf: they negotiate and install nothing
+# (PLUTO_NOKLIPS= set empty: they do install, in the kernel XFRM).
 # PLUTO_NHELPERS=N runs them with --nhelpers N (0: crypto inline; unset: CPUs - 1).
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -78,7 +79,7 @@ topology() {
 start_pluto() {
 	local side=$1 ns=$2
 	mkdir -p "$T/$side"
-	ip netns exec "$ns" "$PLUTO" --nofork --noklips --no-bpf --stderrlog \
+	ip netns exec "$ns" "$PLUTO" --nofork ${PLUTO_NOKLIPS---noklips} --no-bpf --stderrlog \
 		--rundir "$T/$side" --secretsfile "$T/$side/ipsec.secrets" \
 		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} $(eval echo "\${PLUTO_EXTRA_$side:-}") \
 		>"$T/$side.log" 2>&1 &
