@@ -15,17 +15,11 @@ done
 w west --name t --initiate >"$T/init" 2>&1
 check "initiation succeeds" test $? -eq 0
 # the rekey point is 12 - 6 = 6 s after establishment; the SA expires at 12 s
-for _ in $(seq 100); do
-	grep -q 'not rekeying IPsec SA' "$T/west.log" && break
-	sleep 0.1
-done
+wait_log west 'not rekeying IPsec SA'
 check "the initiator declines to rekey: no recent traffic" \
 	grep -q 'not rekeying IPsec SA #2: --dontrekey and no recent traffic' "$T/west.log"
 check "no replacement was negotiated" bash -c '! grep -q "STATE_QUICK_I1" <(sed 1,/not\ rekeying/d "$1")' _ "$T/west.log"
-for _ in $(seq 100); do
-	grep -q 'IPsec SA expired' "$T/west.log" && break
-	sleep 0.1
-done
+wait_log west 'IPsec SA expired'
 check "the IPsec SA expires at its lifetime" grep -q 'IPsec SA expired' "$T/west.log"
 check "the responder never rekeyed" bash -c '! grep -q "initiating rekey" "$1"' _ "$T/east.log"
 w west --shutdown >/dev/null 2>&1

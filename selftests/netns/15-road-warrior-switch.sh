@@ -36,9 +36,7 @@ add_t() {
 
 # 1. @bob: east picks "p" on addresses, then switches to an instance of "bob".
 add_t @bob
-out=$(w west --name t --initiate 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# west: /'
+initiate west t
 check "@bob: whack --initiate exits 0" [ "$rc" -eq 0 ]
 check "@bob: east log says it switched from \"p\" to \"bob\"" \
 	grep -q 'peer ID @bob: switching from "p" to the better matching "bob"' "$T/east.log"
@@ -54,9 +52,7 @@ check "@bob: no state on \"p\"" bash -c '! grep -q "#[0-9]*: \"p\"" <<<"$1"' _ "
 w west --name t9 --host 192.0.2.1 --id @bob --client 10.0.9.0/24 --to --host 192.0.2.2 \
 	--client 10.0.2.0/24 --psk --encrypt --tunnel --keyingtries 1 >/dev/null 2>&1
 w west --listen >/dev/null 2>&1
-out=$(w west --name t9 --initiate 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# west: /'
+initiate west t9
 check "@bob, 10.0.9.0/24: whack --initiate exits 0" [ "$rc" -eq 0 ]
 check "@bob, 10.0.9.0/24: west used its ISAKMP SA again (no new Main Mode)" \
 	bash -c '! grep -q "initiating Main Mode" <<<"$1"' _ "$out"
@@ -87,10 +83,7 @@ check "@alice: the instance is reaped after the Delete" wait_gone east '"alice"\
 # for any refused message, until it times out).
 add_t @carol
 w west --name t --initiate --asynchronous >/dev/null 2>&1
-for i in $(seq 100); do
-	grep -q 'INVALID_ID_INFORMATION' "$T/west.log" && break
-	sleep 0.1
-done
+wait_log west 'INVALID_ID_INFORMATION' 10
 check "@carol: east log says no connection has a matching peer ID" \
 	grep -q 'MI3 refused: no connection has a peer ID that matches it' "$T/east.log"
 check "@carol: west is told INVALID_ID_INFORMATION" \

@@ -12,16 +12,6 @@ PLUTO_EXTRA_west="--debug-control --debug-lifecycle"
 PLUTO_EXTRA_east="--debug-control --debug-lifecycle"
 psk_pair "retransmit and rekey"
 
-# wait_log side pattern [seconds]: until the side's log has the pattern
-wait_log() {
-	local i
-	for i in $(seq $((${3:-20} * 10))); do
-		grep -q -- "$2" "$T/$1.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # conn side extra-args...: connection t on that side
 conn() {
 	local side=$1

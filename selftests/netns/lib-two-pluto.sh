@@ -122,6 +122,24 @@ wait_gone() {
 	return 1
 }
 
+# wait_log side pattern [seconds]: until the side's log has the pattern (20 s at most)
+wait_log() {
+	local i
+	for i in $(seq $((${3:-20} * 10))); do
+		grep -q -- "$2" "$T/$1.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# initiate side name: whack --initiate; its output in $out (also shown as comments),
+# its exit status in $rc
+initiate() {
+	out=$(w "$1" --name "$2" --initiate 2>&1)
+	rc=$?
+	echo "$out" | sed "s/^/# $1: /"
+}
+
 # The common test body: initiate from west, check both sides, terminate.
 run_two_pluto() {
 	local out rc
