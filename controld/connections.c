@@ -163,6 +163,7 @@ static void connection_unlink(struct connection *c)
 
 void connection_delete(struct connection *c)
 {
+	c->deleting = true;
 	/* instances die with their template */
 	for (struct connection *i = connections, *next; i != NULL; i = next) {
 		next = i->next;

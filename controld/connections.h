@@ -63,6 +63,9 @@ struct connection {
 	bool route_wanted;	      /* routed by whack --route or auto=route, not just for an SA */
 	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
+	unsigned nstates;	      /* states using it (state.c keeps the count) */
+	bool deleting;		      /* connection_delete() is under way */
+	bool ever_established;	      /* some SA of it was established */
 
 	struct connection *next;
 };

@@ -94,6 +94,7 @@ static void free_proto(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 
+	ikev1_halfopen_leave(st);
 	crypto_dh_free(sa->dh);
 	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
@@ -143,10 +144,26 @@ static void status_detail(const struct state *st, char *buf, unsigned len)
 		 sa->p2.group ? " PFS" : "", sa->initiator ? "initiator" : "responder");
 }
 
+/*
+ * A Road Warrior instance made for a first message lives as long as some state uses it,
+ * or once it has had an ISAKMP SA (until --uniqueids or its template's deletion): else
+ * each forged MI1 from a new address would leave a connection behind for good.
+ */
+static void after_delete(struct connection *c)
+{
+	if (c->kind != CK_INSTANCE || c->nstates > 0 || c->deleting || c->ever_established ||
+	    c->routing != RT_UNROUTED)
+		return;
+	dbg(DBG_CONTROL, "deleting instance \"%s\"[%lu] %s: its half-open state is gone",
+	    c->name, c->instance_no, ip_addr_str(&c->that->host));
+	connection_delete(c);
+}
+
 static const struct state_ops ops = {
 	.free_proto = free_proto,
 	.status_detail = status_detail,
 	.before_delete = before_delete,
+	.after_delete = after_delete,
 };
 
 /*
@@ -184,6 +201,7 @@ static void iface_gone(struct iface *ifp)
 void ikev1_init(void)
 {
 	state_set_ops(&ops);
+	ikev1_halfopen_init();
 	ifaces_set_receiver(ikev1_receive);
 	ifaces_set_gone_hook(iface_gone);
 }
@@ -439,6 +457,11 @@ void ikev1_log_done(struct ctl_client *prev)
 void ikev1_change(struct state *st, enum state_kind to)
 {
 	state_change(st, to);
+	if (state_is_established(to)) {
+		ikev1_halfopen_leave(st);
+		if (st->connection != NULL)
+			st->connection->ever_established = true;
+	}
 	enum rc_type rc = state_is_established(to) ? RC_SUCCESS : RC_NEW_STATE + to;
 	loglog(rc, "%s: %s", state_name(to), state_story(to));
 }
@@ -683,6 +706,8 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 	}
 	if (state_is_established(t->to))
 		established(st);
+	else if (t->to == STATE_MAIN_R1)
+		ikev1_schedule(st, IKEV1_EV_SO_DISCARD, IKEV1_HALFOPEN_R1_MS);
 	else
 		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
 }

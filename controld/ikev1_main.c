@@ -163,6 +163,8 @@ static struct connection *instantiate(struct connection *t, const ip_address *pe
 	c->that = &c->end[t->that == &t->end[1]];
 	c->kind = CK_INSTANCE;
 	c->template = t;
+	c->nstates = 0;
+	c->deleting = c->ever_established = false;
 	c->instance_no = t->next_instance_no++;
 	c->that->host = *peer;
 	c->that->host_type = WHACK_HOST_ADDR;
@@ -192,12 +194,13 @@ static struct connection *find_responder_conn(const struct iface *ifp, const ip_
 		if (c->kind == CK_TEMPLATE && tmpl == NULL)
 			tmpl = c;
 	}
-	return tmpl != NULL ? instantiate(tmpl, from) : NULL;
+	return tmpl;
 }
 
 struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 {
 	struct connection *c = find_responder_conn(m->iface, &m->from);
+	const char *err;
 
 	if (c == NULL) {
 		plog_rl("initial Main Mode message received on %s from %s:%u but no connection "
@@ -205,9 +208,22 @@ struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 			iface_endpoint(m->iface), ip_addr_str(&m->from), m->port);
 		return NULL;
 	}
-	struct state *st = ikev1_state_new(c, STATE_MAIN_R0, false);
-	if (st == NULL)
+	/* known: configured for this address, or a Road Warrior that once got through */
+	err = ikev1_halfopen_admit(&m->from, c->kind == CK_PERMANENT ||
+						     (c->kind == CK_INSTANCE && c->ever_established));
+	if (err != NULL) {
+		plog_rl("dropping Main Mode MI1 from %s:%u: %s", ip_addr_str(&m->from), m->port,
+			err);
 		return NULL;
+	}
+	if (c->kind == CK_TEMPLATE && (c = instantiate(c, &m->from)) == NULL)
+		return NULL;
+	struct state *st = ikev1_state_new(c, STATE_MAIN_R0, false);
+	if (st == NULL) {
+		if (c->kind == CK_INSTANCE && c->nstates == 0 && !c->ever_established)
+			connection_delete(c);
+		return NULL;
+	}
 	struct ikev1_sa *sa = ikev1_sa(st);
 	sa->iface = m->iface;
 	sa->peer = m->from;
@@ -216,6 +232,7 @@ struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 	do
 		crypto_random(sa->rcookie, IKEV1_COOKIE_LEN);
 	while (sa->rcookie[0] == 0 && sa->rcookie[1] == 0);
+	ikev1_halfopen_enter(st);
 	return st;
 }
 
