@@ -797,6 +797,27 @@ static bool duplicate(struct state *st, const uint8_t *digest)
 	return true;
 }
 
+/* An encrypted Main Mode message that makes no sense once decrypted, with a PSK? */
+static bool undecryptable_p1(const struct state *st, const struct ikev1_transition *t)
+{
+	return t->encrypted && state_is_phase1(st->kind) &&
+	       ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK;
+}
+
+/*
+ * With pre-shared keys the encryption key comes from the PSK, so a peer with another
+ * PSK sends MI3 / MR3 that decrypt to garbage: say so (as Libreswan does), and tell the
+ * responder's peer, who has shown it receives at its address (MI2 carried our cookie).
+ */
+static void undecryptable(struct state *st, struct ikev1_msg *m)
+{
+	plog_rl("probable authentication failure (mismatch of preshared secrets?): %s "
+		"payloads malformed after decryption",
+		state_name(st->kind));
+	if (!ikev1_sa(st)->initiator)
+		ikev1_info_send_clear_notify(m, ISAKMP_N_PAYLOAD_MALFORMED);
+}
+
 /*
  * Run one message through st's transition. fresh: st was made for this message.
  * While a crypto helper works for st, its messages are dropped, not queued: what can
@@ -836,6 +857,8 @@ static void process(struct state *st, struct ikev1_msg *m, bool fresh)
 		memcpy(sa->iv, p.saved_iv, sizeof(p.saved_iv));
 		plog_rl("dropping %s from %s:%u: %s", p.t->what, ip_addr_str(&m->from), m->port,
 			err);
+		if (undecryptable_p1(st, p.t))
+			undecryptable(st, m);
 		if (fresh)
 			state_delete(st);
 		return;
@@ -852,6 +875,11 @@ static void receive_main(struct ikev1_msg *m)
 
 	if (h->msgid != 0) {
 		plog_rl("Main Mode message from %s with a non-zero Message ID", ip_addr_str(&m->from));
+		return;
+	}
+	if (memcmp(h->icookie, zero_cookie, IKEV1_COOKIE_LEN) == 0) {
+		plog_rl("dropping Main Mode message from %s: the initiator cookie is zero",
+			ip_addr_str(&m->from));
 		return;
 	}
 	if (memcmp(h->rcookie, zero_cookie, IKEV1_COOKIE_LEN) == 0) {

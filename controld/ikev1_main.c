@@ -285,7 +285,18 @@ static const char *parse_sa(const struct ikev1_msg *m, struct ike_sa_parsed **ou
 	static struct ike_sa_parsed parsed;
 
 	*out = &parsed;
+	memset(&parsed.sa, 0, sizeof(parsed.sa));
 	return ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &parsed);
+}
+
+/* Why an SA payload did not parse, as RFC 2408 3.14.1's Notification. */
+static uint16_t sa_syntax_notify(const struct ike_sa *sa)
+{
+	if (sa->doi != 0 && sa->doi != ISAKMP_DOI_IPSEC)
+		return ISAKMP_N_DOI_NOT_SUPPORTED;
+	if (sa->doi != 0 && sa->situation != ISAKMP_SIT_IDENTITY_ONLY)
+		return ISAKMP_N_SITUATION_NOT_SUPPORTED;
+	return ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 }
 
 enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
@@ -298,7 +309,7 @@ enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
 
 	if (err != NULL) {
 		plog_rl("malformed SA payload in MI1: %s", err);
-		m->notify = ISAKMP_N_BAD_PROPOSAL_SYNTAX;
+		m->notify = sa_syntax_notify(&ps->sa);
 		return STF_FAIL;
 	}
 	err = ikev1_spdb_select_p1(st->connection, &ps->sa, &sa->p1, &prop, &trans);
@@ -499,6 +510,9 @@ enum ikev1_stf ikev1_main_inI2_outR2(struct state *st, struct ikev1_msg *m)
 
 /* --- MI3 / MR3: authentication ------------------------------------------------ */
 
+/* The one reason that is answered with INVALID_ID_INFORMATION, not a HASH or SIG error. */
+static const char ikev1_id_mismatch[] = "peer ID does not match the connection";
+
 /* HASH_I when we are (or check) the initiator's, else HASH_R. */
 static bool auth_hash(const struct ikev1_sa *sa, bool of_initiator, struct ike_chunk id_b,
 		      uint8_t *out)
@@ -643,7 +657,7 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 		return err;
 	peer_id_expected(st, &expected);
 	if (!id_match(&expected, &sa->peer_id))
-		return "peer ID does not match the connection";
+		return ikev1_id_mismatch;
 	if (!auth_hash(sa, !sa->initiator, idp->body, hash))
 		return "hash computation failed";
 	if (sa->p1.auth == OAKLEY_AUTH_PSK) {
@@ -690,8 +704,9 @@ enum ikev1_stf ikev1_main_inR2_outI3(struct state *st, struct ikev1_msg *m)
 
 static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const char *err)
 {
-	plog("MI3 refused: %s", err);
-	m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ? ISAKMP_N_INVALID_HASH_INFORMATION :
+	plog_rl("MI3 refused: %s", err);
+	m->notify = err == ikev1_id_mismatch			  ? ISAKMP_N_INVALID_ID_INFORMATION :
+		    ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ? ISAKMP_N_INVALID_HASH_INFORMATION :
 							       ISAKMP_N_INVALID_SIGNATURE;
 	return STF_FAIL;
 }
