@@ -463,7 +463,11 @@ void ikev1_change(struct state *st, enum state_kind to)
 			st->connection->ever_established = true;
 	}
 	enum rc_type rc = state_is_established(to) ? RC_SUCCESS : RC_NEW_STATE + to;
-	loglog(rc, "%s: %s", state_name(to), state_story(to));
+	/* an unauthenticated peer's progress: one forged MI1 each, so rate-limited */
+	if (to == STATE_MAIN_R1 || to == STATE_MAIN_R2)
+		plog_rl("%s: %s", state_name(to), state_story(to));
+	else
+		loglog(rc, "%s: %s", state_name(to), state_story(to));
 }
 
 void ikev1_fail(struct state *st, enum rc_type rc, const char *why)

@@ -6,7 +6,7 @@
       A:P and print every reply that arrives within S seconds as
       "reply xchg=N notify=T len=L" (T: the Notification type, or -).
   ikeforge.py list                   the case names
-  ikeforge.py flood --dst B --count N --net 10.99 [--sport 500] [--rate PPS]
+  ikeforge.py flood --dst B --count N --net 10.99 [--sport 500] [--rate PPS] [--one]
       N Main Mode first messages from N source addresses 10.99.x.y through a raw
       socket (spoofed sources: the replies go elsewhere); prints "sent N in S s"
   ikeforge.py capture --iface IF --seconds S --out FILE
@@ -263,7 +263,8 @@ def do_flood(a):
     sa = good_sa()
     start = time.time()
     for i in range(a.count):
-        src = "%s.%d.%d" % (a.net, (i // 250) % 250 + 1, i % 250 + 1)
+        j = 0 if a.one else i
+        src = "%s.%d.%d" % (a.net, (j // 250) % 250 + 1, j % 250 + 1)
         pkt = raw_udp(src, a.sport, a.dst, 500, mi1(rnd(), sa))
         while True:
             try:
@@ -332,6 +333,7 @@ def main():
     f.add_argument("--net", default="10.99")
     f.add_argument("--sport", type=int, default=500)
     f.add_argument("--rate", type=float, default=0)
+    f.add_argument("--one", action="store_true", help="every message from one source")
     k = sub.add_parser("capture")
     k.add_argument("--iface", required=True)
     k.add_argument("--seconds", type=float, required=True)
