@@ -154,6 +154,7 @@ static void after_delete(struct connection *c)
 	if (c->kind != CK_INSTANCE || c->nstates > 0 || c->deleting || c->ever_established ||
 	    c->routing != RT_UNROUTED)
 		return;
+	log_set_context(c, NULL); /* the context was the state just freed */
 	dbg(DBG_CONTROL, "deleting instance \"%s\"[%lu] %s: its half-open state is gone",
 	    c->name, c->instance_no, ip_addr_str(&c->that->host));
 	connection_delete(c);

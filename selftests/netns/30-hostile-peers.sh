@@ -38,10 +38,10 @@ done
 w east --name rw --host 198.51.100.1 --to --host %any --psk --encrypt --tunnel >/dev/null 2>&1
 w east --listen >/dev/null 2>&1
 w west --listen >/dev/null 2>&1
-ip netns exec "$NE" timeout 20 python3 "$FORGE" capture --iface e0 --seconds 8 \
+ip netns exec "$NE" timeout 30 python3 "$FORGE" capture --iface e0 --seconds 15 \
 	--out "$T/captured" &
 capture=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$T/captured" ] && break; sleep 0.1; done # listening
 w west --name t --initiate >"$T/init" 2>&1
 check "tunnel t established" test $? -eq 0
 
