@@ -449,6 +449,19 @@ static const char *h_nhelpers(struct kw_ctx *c, int end, const char *v)
 	return NULL;
 }
 
+/* max-halfopen-ike=, max-halfopen-ike-per-peer=: 1 .. 10000000, into the field at .off. */
+static const char *h_halfopen(struct kw_ctx *c, int end, const char *v)
+{
+	unsigned long n;
+
+	if (parse_uint(c, v, 10000000, &n) != NULL)
+		return c->why;
+	if (n == 0)
+		return "0 would refuse every peer";
+	*(unsigned *)((char *)c->setup + c->k->off) = (unsigned)n;
+	return NULL;
+}
+
 /* %defaultroute, %none, or names ("eth0 eth1"; the old "ipsec0=eth0" gives eth0). */
 static const char *h_interfaces(struct kw_ctx *c, int end, const char *v)
 {
@@ -590,6 +603,9 @@ static const struct keyword keywords[] = {
 	SETUP("myid", CONF_S_MYID, .fn = h_id),
 	SETUP("interfaces", CONF_S_INTERFACES, .fn = h_interfaces),
 	SETUP("plutostderrlog", CONF_S_STDERRLOG, .fn = h_path, .off = S(stderrlog)),
+	SETUP("max-halfopen-ike", CONF_S_MAX_HALFOPEN, .fn = h_halfopen, .off = S(max_halfopen)),
+	SETUP("max-halfopen-ike-per-peer", CONF_S_MAX_HALFOPEN_PEER, .fn = h_halfopen,
+	      .off = S(max_halfopen_peer)),
 	SETUP("nssdir", 0, IGNORED), SETUP("dumpdir", 0, IGNORED), SETUP("coredir", 0, IGNORED),
 	SETUP("seedbits", 0, IGNORED), SETUP("audit-log", 0, IGNORED),
 	SETUP("klipsdebug", 0, IGNORED), SETUP("hidetos", 0, IGNORED),

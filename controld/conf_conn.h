@@ -88,6 +88,8 @@ enum conf_setup_bit {
 	CONF_S_MYID = 1u << 11,
 	CONF_S_INTERFACES = 1u << 12,
 	CONF_S_STDERRLOG = 1u << 13,
+	CONF_S_MAX_HALFOPEN = 1u << 14,
+	CONF_S_MAX_HALFOPEN_PEER = 1u << 15,
 };
 
 enum conf_interfaces {
@@ -116,6 +118,8 @@ struct conf_setup {
 	unsigned ninterfaces;
 	char ifnames[CONF_MAX_INTERFACES][CONF_IFNAME_MAX];
 	char stderrlog[WHACK_PATH_MAX]; /* plutostderrlog= */
+	unsigned max_halfopen;		/* max-halfopen-ike= */
+	unsigned max_halfopen_peer;	/* max-halfopen-ike-per-peer= */
 };
 
 /*

@@ -86,6 +86,10 @@ void pluto_apply_config_setup(struct pluto_startup *st)
 		snprintf(pluto.secretsfile, sizeof(pluto.secretsfile), "%s", setup.secretsfile);
 	if ((setup.set & CONF_S_IKEPORT) && !(st->seen & SEEN_IKEPORT))
 		pluto.ikeport = setup.ikeport;
+	if ((setup.set & CONF_S_MAX_HALFOPEN) && !(st->seen & SEEN_MAX_HALFOPEN))
+		pluto.max_halfopen = setup.max_halfopen;
+	if ((setup.set & CONF_S_MAX_HALFOPEN_PEER) && !(st->seen & SEEN_MAX_HALFOPEN_PEER))
+		pluto.max_halfopen_peer = setup.max_halfopen_peer;
 	if (setup.set & CONF_S_MYID) {
 		const char *err = id_parse(setup.myid, false, &pluto.myid);
 		if (err != NULL)

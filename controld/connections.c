@@ -104,6 +104,8 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	if (!c->that->has_client)
 		c->that->client = ip_subnet_from_addr(peer);
 	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
+	c->nstates = 0;
+	c->deleting = c->ever_established = false;
 	c->reqid = 0;
 	c->routing = RT_UNROUTED;
 	c->route_wanted = false;
@@ -208,6 +210,7 @@ static void connection_unlink(struct connection *c)
 
 void connection_delete(struct connection *c)
 {
+	c->deleting = true;
 	/* instances die with their template */
 	for (struct connection *i = connections, *next; i != NULL; i = next) {
 		next = i->next;
@@ -232,21 +235,13 @@ void connection_delete(struct connection *c)
  */
 static struct evtimer *reap_timer;
 
-static bool has_states(const struct connection *c)
-{
-	for (const struct state *st = states; st != NULL; st = st->next) {
-		if (st->connection == c)
-			return true;
-	}
-	return false;
-}
-
 static void reap_instances(void *arg)
 {
 	reap_timer = NULL;
 	for (struct connection *c = connections, *next; c != NULL; c = next) {
 		next = c->next;
-		if (c->kind != CK_INSTANCE || c->routing != RT_UNROUTED || has_states(c))
+		if (c->kind != CK_INSTANCE || c->routing != RT_UNROUTED || c->nstates > 0 ||
+		    c->deleting)
 			continue;
 		log_set_context(c, NULL);
 		dbg(DBG_CONTROL, "deleting instance: it has no SA left");

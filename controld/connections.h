@@ -64,6 +64,9 @@ struct connection {
 	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
 	uint32_t reqid;		      /* its kernel SAs' and policies' (0: none yet) */
+	unsigned nstates;	      /* states using it (state.c keeps the count) */
+	bool deleting;		      /* connection_delete() is under way */
+	bool ever_established;	      /* some SA of it was established */
 
 	struct connection *next;
 };

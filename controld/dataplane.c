@@ -599,6 +599,19 @@ int dataplane_init(void)
 	return 0;
 }
 
+void dataplane_set_ike_busy(bool busy)
+{
+	int r;
+
+	if (g.dp == NULL)
+		return;
+	r = pl_dp_set_ike_busy(g.dp, busy, 0, 0);
+	if (r < 0)
+		plog("cannot %s IKE rate limiting in XDP: %s", busy ? "start" : "stop", strerror(-r));
+	else
+		dbg(DBG_BPF, "XDP: IKE rate limiting per source %s", busy ? "on" : "off");
+}
+
 void dataplane_fini(void)
 {
 	if (g.dp == NULL)

@@ -38,6 +38,12 @@ int dataplane_route(struct connection *c);
  */
 void dataplane_sync_soon(void);
 
+/*
+ * Busy (the half-open limit is reached, or --force-busy): XDP drops IKE from a source
+ * beyond PL_IKE_RATE_DEFAULT packets a second (bursts of PL_IKE_BURST_DEFAULT).
+ */
+void dataplane_set_ike_busy(bool busy);
+
 /* whack --status: the eroutes, SAs and counters (nothing under --no-bpf). */
 void dataplane_status(void);
 /*

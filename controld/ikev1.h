@@ -38,4 +38,7 @@ typedef void (*ikev1_send_fn)(struct iface *ifp, const uint8_t *buf, size_t len,
 			      const ip_address *to, uint16_t port);
 void ikev1_set_send_hook(ikev1_send_fn fn);
 
+/* whack --status: the half-open ISAKMP SAs and what their limits refused, if anything. */
+void ikev1_halfopen_status(void);
+
 #endif

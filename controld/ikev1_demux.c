@@ -94,6 +94,7 @@ static void free_proto(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 
+	ikev1_halfopen_leave(st);
 	crypto_dh_free(sa->dh);
 	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
@@ -143,10 +144,31 @@ static void status_detail(const struct state *st, char *buf, unsigned len)
 		 sa->p2.group ? " PFS" : "", sa->initiator ? "initiator" : "responder");
 }
 
+/*
+ * A Road Warrior instance lives as long as some state uses it or it is routed. One that
+ * never had an SA goes at once (else each forged MI1 from a new address would leave a
+ * connection behind); one that had goes from the event loop (connections_reap_soon),
+ * since the code that deleted its last SA may still be using it.
+ */
+static void after_delete(struct connection *c)
+{
+	if (c->kind != CK_INSTANCE || c->nstates > 0 || c->deleting || c->routing != RT_UNROUTED)
+		return;
+	if (c->ever_established) {
+		connections_reap_soon();
+		return;
+	}
+	log_set_context(c, NULL); /* the context was the state just freed */
+	dbg(DBG_CONTROL, "deleting instance \"%s\"[%lu] %s: its half-open state is gone",
+	    c->name, c->instance_no, ip_addr_str(&c->that->host));
+	connection_delete(c);
+}
+
 static const struct state_ops ops = {
 	.free_proto = free_proto,
 	.status_detail = status_detail,
 	.before_delete = before_delete,
+	.after_delete = after_delete,
 };
 
 /*
@@ -184,6 +206,7 @@ static void iface_gone(struct iface *ifp)
 void ikev1_init(void)
 {
 	state_set_ops(&ops);
+	ikev1_halfopen_init();
 	ifaces_set_receiver(ikev1_receive);
 	ifaces_set_gone_hook(iface_gone);
 }
@@ -439,8 +462,17 @@ void ikev1_log_done(struct ctl_client *prev)
 void ikev1_change(struct state *st, enum state_kind to)
 {
 	state_change(st, to);
+	if (state_is_established(to)) {
+		ikev1_halfopen_leave(st);
+		if (st->connection != NULL)
+			st->connection->ever_established = true;
+	}
 	enum rc_type rc = state_is_established(to) ? RC_SUCCESS : RC_NEW_STATE + to;
-	loglog(rc, "%s: %s", state_name(to), state_story(to));
+	/* an unauthenticated peer's progress: one forged MI1 each, so rate-limited */
+	if (to == STATE_MAIN_R1 || to == STATE_MAIN_R2)
+		plog_rl("%s: %s", state_name(to), state_story(to));
+	else
+		loglog(rc, "%s: %s", state_name(to), state_story(to));
 }
 
 void ikev1_fail(struct state *st, enum rc_type rc, const char *why)
@@ -688,6 +720,8 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 	}
 	if (state_is_established(t->to))
 		established(st);
+	else if (t->to == STATE_MAIN_R1)
+		ikev1_schedule(st, IKEV1_EV_SO_DISCARD, IKEV1_HALFOPEN_R1_MS);
 	else
 		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
 }
@@ -777,6 +811,27 @@ static bool duplicate(struct state *st, const uint8_t *digest)
 	return true;
 }
 
+/* An encrypted Main Mode message that makes no sense once decrypted, with a PSK? */
+static bool undecryptable_p1(const struct state *st, const struct ikev1_transition *t)
+{
+	return t->encrypted && state_is_phase1(st->kind) &&
+	       ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK;
+}
+
+/*
+ * With pre-shared keys the encryption key comes from the PSK, so a peer with another
+ * PSK sends MI3 / MR3 that decrypt to garbage: say so (as Libreswan does), and tell the
+ * responder's peer, who has shown it receives at its address (MI2 carried our cookie).
+ */
+static void undecryptable(struct state *st, struct ikev1_msg *m)
+{
+	plog_rl("probable authentication failure (mismatch of preshared secrets?): %s "
+		"payloads malformed after decryption",
+		state_name(st->kind));
+	if (!ikev1_sa(st)->initiator)
+		ikev1_info_send_clear_notify(m, ISAKMP_N_PAYLOAD_MALFORMED);
+}
+
 /*
  * Run one message through st's transition. fresh: st was made for this message.
  * While a crypto helper works for st, its messages are dropped, not queued: what can
@@ -816,6 +871,8 @@ static void process(struct state *st, struct ikev1_msg *m, bool fresh)
 		memcpy(sa->iv, p.saved_iv, sizeof(p.saved_iv));
 		plog_rl("dropping %s from %s:%u: %s", p.t->what, ip_addr_str(&m->from), m->port,
 			err);
+		if (undecryptable_p1(st, p.t))
+			undecryptable(st, m);
 		if (fresh)
 			state_delete(st);
 		return;
@@ -832,6 +889,11 @@ static void receive_main(struct ikev1_msg *m)
 
 	if (h->msgid != 0) {
 		plog_rl("Main Mode message from %s with a non-zero Message ID", ip_addr_str(&m->from));
+		return;
+	}
+	if (memcmp(h->icookie, zero_cookie, IKEV1_COOKIE_LEN) == 0) {
+		plog_rl("dropping Main Mode message from %s: the initiator cookie is zero",
+			ip_addr_str(&m->from));
 		return;
 	}
 	if (memcmp(h->rcookie, zero_cookie, IKEV1_COOKIE_LEN) == 0) {

@@ -162,12 +162,13 @@ static struct connection *find_responder_conn(const struct iface *ifp, const ip_
 		if (c->kind == CK_TEMPLATE && tmpl == NULL)
 			tmpl = c;
 	}
-	return tmpl != NULL ? connection_instantiate(tmpl, from) : NULL;
+	return tmpl;
 }
 
 struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 {
 	struct connection *c = find_responder_conn(m->iface, &m->from);
+	const char *err;
 
 	if (c == NULL) {
 		plog_rl("initial Main Mode message received on %s from %s:%u but no connection "
@@ -175,9 +176,22 @@ struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 			iface_endpoint(m->iface), ip_addr_str(&m->from), m->port);
 		return NULL;
 	}
-	struct state *st = ikev1_state_new(c, STATE_MAIN_R0, false);
-	if (st == NULL)
+	/* known: configured for this address, or a Road Warrior that once got through */
+	err = ikev1_halfopen_admit(&m->from, c->kind == CK_PERMANENT ||
+						     (c->kind == CK_INSTANCE && c->ever_established));
+	if (err != NULL) {
+		plog_rl("dropping Main Mode MI1 from %s:%u: %s", ip_addr_str(&m->from), m->port,
+			err);
 		return NULL;
+	}
+	if (c->kind == CK_TEMPLATE && (c = connection_instantiate(c, &m->from)) == NULL)
+		return NULL;
+	struct state *st = ikev1_state_new(c, STATE_MAIN_R0, false);
+	if (st == NULL) {
+		if (c->kind == CK_INSTANCE && c->nstates == 0 && !c->ever_established)
+			connection_delete(c);
+		return NULL;
+	}
 	struct ikev1_sa *sa = ikev1_sa(st);
 	sa->iface = m->iface;
 	sa->peer = m->from;
@@ -186,6 +200,7 @@ struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 	do
 		crypto_random(sa->rcookie, IKEV1_COOKIE_LEN);
 	while (sa->rcookie[0] == 0 && sa->rcookie[1] == 0);
+	ikev1_halfopen_enter(st);
 	return st;
 }
 
@@ -238,7 +253,18 @@ static const char *parse_sa(const struct ikev1_msg *m, struct ike_sa_parsed **ou
 	static struct ike_sa_parsed parsed;
 
 	*out = &parsed;
+	memset(&parsed.sa, 0, sizeof(parsed.sa));
 	return ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &parsed);
+}
+
+/* Why an SA payload did not parse, as RFC 2408 3.14.1's Notification. */
+static uint16_t sa_syntax_notify(const struct ike_sa *sa)
+{
+	if (sa->doi != 0 && sa->doi != ISAKMP_DOI_IPSEC)
+		return ISAKMP_N_DOI_NOT_SUPPORTED;
+	if (sa->doi != 0 && sa->situation != ISAKMP_SIT_IDENTITY_ONLY)
+		return ISAKMP_N_SITUATION_NOT_SUPPORTED;
+	return ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 }
 
 enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
@@ -251,7 +277,7 @@ enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
 
 	if (err != NULL) {
 		plog_rl("malformed SA payload in MI1: %s", err);
-		m->notify = ISAKMP_N_BAD_PROPOSAL_SYNTAX;
+		m->notify = sa_syntax_notify(&ps->sa);
 		return STF_FAIL;
 	}
 	err = ikev1_spdb_select_p1(st->connection, &ps->sa, &sa->p1, &prop, &trans);
@@ -458,6 +484,9 @@ enum ikev1_stf ikev1_main_inI2_outR2(struct state *st, struct ikev1_msg *m)
 
 /* --- MI3 / MR3: authentication ------------------------------------------------ */
 
+/* The one reason that is answered with INVALID_ID_INFORMATION, not a HASH or SIG error. */
+static const char ikev1_id_mismatch[] = "peer ID does not match the connection";
+
 /* HASH_I when we are (or check) the initiator's, else HASH_R. */
 static bool auth_hash(const struct ikev1_sa *sa, bool of_initiator, struct ike_chunk id_b,
 		      uint8_t *out)
@@ -647,7 +676,7 @@ static const char *switch_to_best(struct state *st)
 		return "out of memory";
 	plog("peer ID %s: switching from \"%s\" to the better matching \"%s\"",
 	     id_str(&sa->peer_id), cur->name, c->name);
-	st->connection = c;
+	state_set_connection(st, c);
 	log_set_context(c, st);
 	connections_reap_soon(); /* cur, if an instance, may have nothing left */
 	return NULL;
@@ -674,7 +703,7 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 	if (sa->initiator) {
 		peer_id_expected(st->connection, &sa->peer, &expected);
 		if (!id_match(&expected, &sa->peer_id))
-			return "peer ID does not match the connection";
+			return ikev1_id_mismatch;
 	} else if ((err = switch_to_best(st)) != NULL) {
 		m->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 		return err;
@@ -725,11 +754,12 @@ enum ikev1_stf ikev1_main_inR2_outI3(struct state *st, struct ikev1_msg *m)
 
 static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const char *err)
 {
-	plog("MI3 refused: %s", err);
+	plog_rl("MI3 refused: %s", err);
 	if (m->notify == 0) /* else check_id_auth chose it */
-		m->notify = ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ?
-				    ISAKMP_N_INVALID_HASH_INFORMATION :
-				    ISAKMP_N_INVALID_SIGNATURE;
+		m->notify = err == ikev1_id_mismatch ? ISAKMP_N_INVALID_ID_INFORMATION :
+			    ikev1_sa(st)->p1.auth == OAKLEY_AUTH_PSK ?
+							       ISAKMP_N_INVALID_HASH_INFORMATION :
+							       ISAKMP_N_INVALID_SIGNATURE;
 	return STF_FAIL;
 }
 

@@ -440,7 +440,7 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 		return "client IDs do not match the connection";
 	plog("Quick Mode for %s === %s: switching to connection \"%s\"", ip_subnet_str(&cr),
 	     ip_subnet_str(&ci), d->name);
-	st->connection = d;
+	state_set_connection(st, d);
 	connections_reap_soon(); /* what st leaves, if an instance, may have nothing left */
 	sa->our_client = d->this->client;
 	sa->peer_client = d->that->client;

@@ -33,6 +33,11 @@
 #define IKEV1_MAX_RETRANSMITS 3		/* "at most three times" (the manual) */
 #define IKEV1_RETRANSMIT_MS 10000	/* then 20 s, 40 s */
 #define IKEV1_MIN_SPI 0x1000		/* 0..0xFFF: IANA and manual keying (the manual) */
+/*
+ * A responder that sent MR1 does not retransmit it (the initiator resends MI1, which gets
+ * MR1 again: a forged MI1 is answered once, not four times); it waits this long for MI2.
+ */
+#define IKEV1_HALFOPEN_R1_MS 30000
 
 /* The negotiated Phase 1 suite. */
 struct ikev1_p1_alg {
@@ -59,6 +64,7 @@ enum ikev1_event {
 	IKEV1_EV_RETRANSMIT,
 	IKEV1_EV_SA_REPLACE,
 	IKEV1_EV_SA_EXPIRE,
+	IKEV1_EV_SO_DISCARD,	/* a half-open responder state waited long enough */
 };
 
 struct ikev1_transition;
@@ -107,6 +113,7 @@ struct ikev1_sa {
 	size_t iv_len;
 	struct ike_id peer_id;
 	bool want_phase2;	/* start Quick Mode once the ISAKMP SA is up */
+	bool halfopen;		/* counted as a half-open responder (ikev1_halfopen.c) */
 
 	/* Phase 2 */
 	uint32_t msgid;
@@ -304,6 +311,27 @@ void ikev1_unique_ids(struct state *st);
 bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint8_t *buf,
 			 size_t size);
 const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id *id);
+
+/* ikev1_halfopen.c */
+struct ikev1_halfopen_stats {
+	unsigned count;		/* half-open now */
+	unsigned peak;		/* the most there ever were */
+	uint64_t dropped_total;	/* MI1s dropped: the total limit */
+	uint64_t dropped_peer;	/* MI1s dropped: the per-peer limit */
+	uint64_t evicted;	/* half-open states deleted to make room for a known peer */
+	bool busy;		/* IKE is rate-limited per source in XDP */
+};
+void ikev1_halfopen_init(void);
+/*
+ * May a new MI1 from `from' make a responder state?  known: it is for a permanent
+ * connection (or an instance established before).  NULL, or why not (counted).
+ */
+const char *ikev1_halfopen_admit(const ip_address *from, bool known);
+/* Count st (a new responder state for sa->peer) as half-open; leave: stop counting it. */
+void ikev1_halfopen_enter(struct state *st);
+void ikev1_halfopen_leave(struct state *st);
+unsigned ikev1_halfopen_count(void);
+void ikev1_halfopen_get_stats(struct ikev1_halfopen_stats *out);
 
 /* ikev1_quick.c */
 struct state *ikev1_quick_outI1(struct connection *c, struct state *isakmp, struct ctl_client *whack,

@@ -25,6 +25,7 @@ static const char *const event_names[] = {
 	[IKEV1_EV_RETRANSMIT] = "EVENT_RETRANSMIT",
 	[IKEV1_EV_SA_REPLACE] = "EVENT_SA_REPLACE",
 	[IKEV1_EV_SA_EXPIRE] = "EVENT_SA_EXPIRE",
+	[IKEV1_EV_SO_DISCARD] = "EVENT_SO_DISCARD",
 };
 
 static void fire(void *arg);
@@ -42,7 +43,7 @@ void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms)
 void ikev1_timer_status(const struct state *st, char *buf, size_t len)
 {
 	if (st->event == NULL || st->event_type <= IKEV1_EV_NONE ||
-	    st->event_type > IKEV1_EV_SA_EXPIRE) {
+	    st->event_type > IKEV1_EV_SO_DISCARD) {
 		snprintf(buf, len, "no event");
 		return;
 	}
@@ -178,6 +179,12 @@ static void fire(void *arg)
 		break;
 	case IKEV1_EV_SA_EXPIRE:
 		plog("%s SA expired", state_is_phase1(st->kind) ? "ISAKMP" : "IPsec");
+		state_delete(st);
+		break;
+	case IKEV1_EV_SO_DISCARD:
+		/* a flood of forged MI1s ends here: rate-limited, not one line each */
+		plog_rl("discarding half-open %s: no MI2 within %u s", state_name(st->kind),
+			IKEV1_HALFOPEN_R1_MS / 1000);
 		state_delete(st);
 		break;
 	default:

@@ -31,7 +31,8 @@ void engine_terminate(struct connection *c)
 {
 	plog("terminating SAs using this connection");
 	/* a template's SAs live in its instances */
-	for (struct connection *i = connections; i != NULL; i = i->next) {
+	for (struct connection *i = connections, *next; i != NULL; i = next) {
+		next = i->next; /* an instance never established goes with its last state */
 		if (i->kind == CK_INSTANCE && i->template == c)
 			states_delete_connection(i);
 	}

@@ -11,6 +11,7 @@
 
 #include "connections.h"
 #include "ctl.h"
+#include "evloop.h"
 #include "state.h"
 
 uint32_t cur_debugging;
@@ -201,22 +202,40 @@ void dbg_dump(const char *label, const void *p, unsigned len)
 	}
 }
 
+/* plog_rl(): at most five lines a second; the rest are counted and the count logged. */
+static time_t rl_window;
+static unsigned rl_count, rl_suppressed;
+static struct evtimer *rl_timer;
+
+static void rl_report(void)
+{
+	if (rl_suppressed > 0)
+		plog("%u similar messages suppressed", rl_suppressed);
+	rl_suppressed = 0;
+}
+
+/* A second after suppressing began, even if nothing else is logged (a flood that stops). */
+static void rl_flush(void *arg)
+{
+	(void)arg;
+	rl_timer = NULL;
+	log_reset_context();
+	rl_report();
+}
+
 void plog_rl(const char *fmt, ...)
 {
-	static time_t window;
-	static unsigned count, suppressed;
 	time_t now = time(NULL);
 	va_list ap;
 
-	if (now != window) {
-		if (suppressed > 0)
-			plog("%u similar messages suppressed", suppressed);
-		window = now;
-		count = 0;
-		suppressed = 0;
+	if (now != rl_window) {
+		rl_report();
+		rl_window = now;
+		rl_count = 0;
 	}
-	if (++count > 5) {
-		suppressed++;
+	if (++rl_count > 5) {
+		if (rl_suppressed++ == 0 && rl_timer == NULL)
+			rl_timer = evloop_timer_add(1000, rl_flush, NULL);
 		return;
 	}
 	va_start(ap, fmt);

@@ -26,7 +26,7 @@ enum {
 	P_UNIQUEIDS, P_INTERFACE, P_IKEPORT, P_CTLBASE, P_RUNDIR, P_SECRETSFILE, P_LOGFILE,
 	P_LOG_NO_TIME, P_LOG_NO_APPEND, P_LOG_NO_AUDIT, P_CONFIG, P_LISTEN, P_NHELPERS,
 	P_SEEDBITS, P_COREDIR, P_USE_XFRM, P_DEBUG, P_NODEBUG, P_DEBUG_NONE, P_DEBUG_ALL,
-	P_DEBUG_CLASS, P_UNSUPPORTED = 1000,
+	P_DEBUG_CLASS, P_FORCE_BUSY, P_MAX_HALFOPEN, P_MAX_HALFOPEN_PEER, P_UNSUPPORTED = 1000,
 };
 
 struct popt {
@@ -61,6 +61,9 @@ static const struct popt popts[] = {
 	{ "seedbits", required_argument, P_SEEDBITS, NULL },
 	{ "coredir", required_argument, P_COREDIR, NULL },
 	{ "use-xfrm", no_argument, P_USE_XFRM, NULL },
+	{ "force-busy", no_argument, P_FORCE_BUSY, NULL },
+	{ "max-halfopen-ike", required_argument, P_MAX_HALFOPEN, NULL },
+	{ "max-halfopen-ike-per-peer", required_argument, P_MAX_HALFOPEN_PEER, NULL },
 	{ "debug", required_argument, P_DEBUG, NULL },
 	{ "no-debug", required_argument, P_NODEBUG, NULL },
 	{ "debug-none", no_argument, P_DEBUG_NONE, NULL },
@@ -94,7 +97,6 @@ static const struct popt popts[] = {
 	{ "vendorid", required_argument, P_UNSUPPORTED, "not supported yet" },
 	{ "virtual-private", required_argument, P_UNSUPPORTED, "NAT traversal is not supported yet" },
 	{ "keep-alive", required_argument, P_UNSUPPORTED, "NAT traversal is not supported yet" },
-	{ "force-busy", no_argument, P_UNSUPPORTED, "not supported yet" },
 	{ "crl-strict", no_argument, P_UNSUPPORTED, "X.509 certificates are not supported yet" },
 	{ "crlcheckinterval", required_argument, P_UNSUPPORTED,
 	  "X.509 certificates are not supported yet" },
@@ -111,14 +113,15 @@ const char pluto_usage[] =
 	"       [--noklips|--no-kernel] [--no-bpf] [--uniqueids] [--interface IFNAME]...\n"
 	"       [--listen ADDR] [--ikeport PORT] [--ctlbase PATH | --rundir DIR]\n"
 	"       [--secretsfile FILE-GLOB] [--config IPSEC.CONF] [--nhelpers N] [--seedbits N]\n"
-	"       [--coredir DIR] [--use-xfrm]\n"
+	"       [--coredir DIR] [--use-xfrm] [--force-busy] [--max-halfopen-ike N]\n"
+	"       [--max-halfopen-ike-per-peer N]\n"
 	"       [--debug-none] [--debug-all] [--debug-raw] [--debug-crypt] [--debug-parsing]\n"
 	"       [--debug-emitting] [--debug-control] [--debug-lifecycle] [--debug-klips]\n"
 	"       [--debug-dns] [--debug-oppo] [--debug-bpf] [--debug-private]\n"
 	"       [--debug CLASS] [--no-debug CLASS]\n"
 	"Recognised but refused (each says why): --adns --lwdnsq --perpeerlog\n"
 	"       --perpeerlogbase --log-no-ip --leak-detective --efence-protect --ipsecdir\n"
-	"       --nssdir --vendorid --virtual-private --keep-alive --force-busy --crl-strict\n"
+	"       --nssdir --vendorid --virtual-private --keep-alive --crl-strict\n"
 	"       --crlcheckinterval --statsbin --secctx-attr-type --use-bsdkame\n";
 
 static char why[512];
@@ -186,6 +189,18 @@ static const char *handle_number_opt(int code, const char *arg, struct pluto_sta
 			return err;
 		pluto.nhelpers = (int)v;
 		st->seen |= SEEN_NHELPERS;
+		return NULL;
+	case P_MAX_HALFOPEN:
+		if ((err = parse_int("max-halfopen-ike", arg, 1, 10000000, &v)) != NULL)
+			return err;
+		pluto.max_halfopen = (unsigned)v;
+		st->seen |= SEEN_MAX_HALFOPEN;
+		return NULL;
+	case P_MAX_HALFOPEN_PEER:
+		if ((err = parse_int("max-halfopen-ike-per-peer", arg, 1, 10000000, &v)) != NULL)
+			return err;
+		pluto.max_halfopen_peer = (unsigned)v;
+		st->seen |= SEEN_MAX_HALFOPEN_PEER;
 		return NULL;
 	case P_SEEDBITS:
 		if ((err = parse_int("seedbits", arg, 0, 65536, &v)) != NULL)
@@ -255,6 +270,9 @@ static const char *handle_opt(int code, const char *arg, struct pluto_startup *s
 		return NULL;
 	case P_NOBPF:
 		pluto.nobpf = true;
+		return NULL;
+	case P_FORCE_BUSY:
+		pluto.force_busy = true;
 		return NULL;
 	case P_UNIQUEIDS:
 		pluto.uniqueids = true;
@@ -338,6 +356,8 @@ const char *pluto_options_parse(int argc, char **argv, struct pluto_startup *st)
 	memset(&pluto, 0, sizeof(pluto));
 	pluto.ikeport = PLUTO_DEFAULT_IKEPORT;
 	pluto.nhelpers = -1;
+	pluto.max_halfopen = PLUTO_DEFAULT_MAX_HALFOPEN;
+	pluto.max_halfopen_peer = PLUTO_DEFAULT_MAX_HALFOPEN_PEER;
 	snprintf(pluto.secretsfile, sizeof(pluto.secretsfile), "%s", PLUTO_DEFAULT_SECRETS);
 	if ((err = splice_all(&argc, &argv, st)) != NULL)
 		return err;
@@ -460,5 +480,8 @@ void pluto_log_settings(const struct pluto_startup *st)
 	plog("%d crypto helper%s; debug %s%s%s", pluto.nhelpers, pluto.nhelpers == 1 ? "" : "s",
 	     dbgs, pluto.noklips ? "; --noklips: negotiated SAs are not installed" : "",
 	     pluto.nobpf ? "; --no-bpf: no BPF dataplane" : "");
+	plog("at most %u half-open ISAKMP SAs, %u per peer address%s", pluto.max_halfopen,
+	     pluto.max_halfopen_peer,
+	     pluto.force_busy ? "; --force-busy: IKE is rate-limited per source" : "");
 	(void)st;
 }

@@ -12,6 +12,13 @@
 #define PLUTO_DEFAULT_RUNDIR "/run/pluto"
 #define PLUTO_DEFAULT_SECRETS "/etc/ipsec.secrets"
 #define PLUTO_DEFAULT_IKEPORT 500
+/*
+ * Half-open ISAKMP SAs (responder states before our MR3): Libreswan's max-halfopen-ike
+ * default in all, and per peer address a few more than strongSwan's block_threshold (5),
+ * since pluto starts one Main Mode per connection and a peer may have several.
+ */
+#define PLUTO_DEFAULT_MAX_HALFOPEN 50000
+#define PLUTO_DEFAULT_MAX_HALFOPEN_PEER 16
 #ifndef PLUTO_UPDOWN_DEFAULT
 #define PLUTO_UPDOWN_DEFAULT "/usr/local/libexec/pluto-xdp/_updown"
 #endif
@@ -34,7 +41,9 @@ struct pluto_config {
 	bool noklips;		 /* negotiate, install nothing */
 	bool nobpf;
 	bool uniqueids;
-	bool force_busy;
+	bool force_busy;	 /* --force-busy: XDP rate-limits IKE per source, always */
+	unsigned max_halfopen;	 /* --max-halfopen-ike */
+	unsigned max_halfopen_peer; /* --max-halfopen-ike-per-peer */
 	enum ifaces_mode interfaces_mode;
 	const char *interfaces[PLUTO_MAX_INTERFACES]; /* --interface / interfaces= */
 	int ninterfaces;

@@ -22,6 +22,8 @@ enum opt_seen {
 	SEEN_IKEPORT = 1u << 8,
 	SEEN_INTERFACE = 1u << 9,
 	SEEN_STDERRLOG = 1u << 10,
+	SEEN_MAX_HALFOPEN = 1u << 11,
+	SEEN_MAX_HALFOPEN_PEER = 1u << 12,
 };
 
 struct pluto_startup {

@@ -76,6 +76,8 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 	st->serial = next_serial++;
 	st->kind = kind;
 	st->connection = c;
+	if (c != NULL)
+		c->nstates++;
 	st->created = time(NULL);
 	/* newest at the head; status sorts by serial */
 	st->next = states;
@@ -92,6 +94,15 @@ struct state *state_by_serial(unsigned long serial)
 			return st;
 	}
 	return NULL;
+}
+
+void state_set_connection(struct state *st, struct connection *c)
+{
+	if (st->connection != NULL)
+		st->connection->nstates--;
+	st->connection = c;
+	if (c != NULL)
+		c->nstates++;
 }
 
 void state_change(struct state *st, enum state_kind to)
@@ -133,10 +144,11 @@ void state_delete(struct state *st)
 			c->newest_isakmp_sa = 0;
 		if (c->newest_ipsec_sa == st->serial)
 			c->newest_ipsec_sa = 0;
-		if (c->kind == CK_INSTANCE)
-			connections_reap_soon();
+		c->nstates--;
 	}
 	free(st);
+	if (c != NULL && ops != NULL && ops->after_delete != NULL)
+		ops->after_delete(c);
 }
 
 static void delete_matching(struct connection *c, bool phase1)

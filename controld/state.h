@@ -50,6 +50,8 @@ struct state {
 extern struct state *states;
 
 struct state *state_new(struct connection *c, enum state_kind kind);
+/* Move a state to another connection (Quick Mode choosing another conn). */
+void state_set_connection(struct state *st, struct connection *c);
 /* Unlink and free; the protocol engine frees its part through the hook. */
 void state_delete(struct state *st);
 struct state *state_by_serial(unsigned long serial);
@@ -71,6 +73,7 @@ struct state_ops {
 	void (*free_proto)(struct state *st);
 	void (*status_detail)(const struct state *st, char *buf, unsigned len);
 	void (*before_delete)(struct state *st); /* send Delete, remove kernel SAs */
+	void (*after_delete)(struct connection *c); /* st is gone; c was its connection */
 };
 void state_set_ops(const struct state_ops *ops);
 

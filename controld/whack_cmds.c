@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "evloop.h"
 #include "ifaces.h"
+#include "ikev1.h"
 #include "keys.h"
 #include "log.h"
 #include "pluto.h"
@@ -156,6 +157,7 @@ static void do_status(void)
 	connections_status();
 	whack_log(RC_COMMENT, " ");
 	states_status();
+	ikev1_halfopen_status();
 	engine_status();
 	pubkeys_status();
 }

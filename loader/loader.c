@@ -32,7 +32,8 @@ static const char *const map_names[PL_MAP_COUNT] = {
 	[PL_MAP_EROUTES] = "pl_eroutes",   [PL_MAP_ER_STATS] = "pl_er_stats",
 	[PL_MAP_PENDING] = "pl_pending",   [PL_MAP_SPI] = "pl_spi",
 	[PL_MAP_COUNTERS] = "pl_counters", [PL_MAP_CTL] = "pl_ctl",
-	[PL_MAP_EVENTS] = "pl_events",
+	[PL_MAP_EVENTS] = "pl_events",	   [PL_MAP_IKE_CFG] = "pl_ike_cfg",
+	[PL_MAP_IKE_RL] = "pl_ike_rl",
 };
 
 static const char *const prog_names[PL_PROG_COUNT] = {
@@ -80,6 +81,19 @@ int pl_dp_set_lease(struct pl_dp *dp, uint64_t until_ns)
 	uint32_t zero = 0;
 
 	return bpf_map_update_elem(dp->map_fd[PL_MAP_CTL], &zero, &ctl, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int pl_dp_set_ike_busy(struct pl_dp *dp, bool busy, uint32_t rate, uint32_t burst)
+{
+	struct pl_ike_cfg cfg = {.busy = busy};
+	uint32_t zero = 0;
+
+	rate = rate ? rate : PL_IKE_RATE_DEFAULT;
+	burst = burst ? burst : PL_IKE_BURST_DEFAULT;
+	cfg.interval_ns = 1000000000ull / rate;
+	cfg.burst_ns = (uint64_t)(burst - 1) * cfg.interval_ns;
+	return bpf_map_update_elem(dp->map_fd[PL_MAP_IKE_CFG], &zero, &cfg, BPF_ANY) < 0 ? -errno
+											    : 0;
 }
 
 static bool on_bpffs(const char *path)

@@ -32,6 +32,8 @@ enum pl_map_id {
 	PL_MAP_COUNTERS,
 	PL_MAP_CTL,
 	PL_MAP_EVENTS,
+	PL_MAP_IKE_CFG, /* XDP's only */
+	PL_MAP_IKE_RL,	/* XDP's only */
 	PL_MAP_COUNT
 };
 
@@ -96,6 +98,11 @@ int pl_query_ifindex(int ifindex, struct pl_attach_info *info);
 uint64_t pl_now_ns(void); /* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 /* The programs act until pl_now_ns() reaches until_ns (0: no lease, always). */
 int pl_dp_set_lease(struct pl_dp *dp, uint64_t until_ns);
+/*
+ * busy: XDP rate-limits IKE to the IKE ports to rate packets per second per source, with
+ * bursts of burst (0: the defaults, PL_IKE_RATE_DEFAULT and PL_IKE_BURST_DEFAULT).
+ */
+int pl_dp_set_ike_busy(struct pl_dp *dp, bool busy, uint32_t rate, uint32_t burst);
 
 /* --- eroute.c ------------------------------------------------------------------------ */
 

@@ -34,6 +34,7 @@ static const char *const counter_names[PL_CNT_MAX] = {
 	[PL_CNT_IN_CLEAR_DROP] = "ingress-cleartext-dropped",
 	[PL_CNT_IN_WRONG_SA] = "ingress-wrong-sa-dropped",
 	[PL_CNT_LEASE_EXPIRED] = "lease-expired-passed",
+	[PL_CNT_XDP_IKE_LIMITED] = "xdp-ike-rate-limited",
 };
 
 const char *pl_counter_name(unsigned c)

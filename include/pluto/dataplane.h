@@ -21,7 +21,9 @@
  * The other maps: pl_er_stats (per-eroute counters, per CPU), pl_pending (eroute id ->
  * when its TRAP event was sent: one event per eroute until pluto deletes the entry),
  * pl_spi (the SPIs pluto handed out or uses, with per-SA counters, per CPU), pl_counters
- * (enum pl_counter, per CPU), pl_ctl (the lease), pl_events (the TRAP ring buffer).
+ * (enum pl_counter, per CPU), pl_ctl (the lease), pl_events (the TRAP ring buffer),
+ * pl_ike_cfg and pl_ike_rl (IKE rate-limited per source while pluto is busy; only the XDP
+ * program declares them).
  *
  * All addresses are in network byte order; IPv4 uses the first 4 bytes of the 16.
  */
@@ -114,6 +116,30 @@ struct pl_ctl {
 	__u64 lease_until_ns;
 };
 
+/*
+ * pl_ike_cfg[0]: written by pluto. While busy (the half-open limit is reached, or
+ * --force-busy), XDP lets through at most one IKE datagram per interval_ns from each source
+ * address on average, and up to burst packets at once: a GCRA whose state per source is
+ * one theoretical arrival time in pl_ike_rl (an LRU hash: the oldest sources go first).
+ */
+struct pl_ike_cfg {
+	__u32 busy;	   /* 0: IKE passes untouched */
+	__u32 pad;
+	__u64 interval_ns; /* 1e9 / packets per second */
+	__u64 burst_ns;	   /* (burst - 1) * interval_ns: how far ahead a source may run */
+};
+
+/* pl_ike_rl key (value: __u64, the source's theoretical arrival time, ktime ns). */
+struct pl_ike_src {
+	__u8 family; /* PL_AF_INET or PL_AF_INET6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+#define PL_IKE_RL_ENTRIES 65536u
+#define PL_IKE_RATE_DEFAULT 10u	 /* IKE packets per second from one source, while busy */
+#define PL_IKE_BURST_DEFAULT 20u /* ... and this many at once */
+
 /* A TRAP event in pl_events: a packet hit a TRAP eroute (and was dropped). */
 struct pl_trap_event {
 	__u64 ts_ns;   /* bpf_ktime_get_ns() */
@@ -154,6 +180,7 @@ enum pl_counter {
 	PL_CNT_IN_CLEAR_DROP,	/* cleartext that must arrive protected (dropped) */
 	PL_CNT_IN_WRONG_SA,	/* decapsulated, but not from the eroute's peer (dropped) */
 	PL_CNT_LEASE_EXPIRED,	/* packets passed untouched because pluto's lease ran out */
+	PL_CNT_XDP_IKE_LIMITED, /* IKE to us over its source's rate while busy (dropped) */
 	PL_CNT_MAX
 };
 
@@ -177,6 +204,8 @@ _Static_assert(sizeof(struct pl_spi_key) == 8, "pl_spi_key");
 _Static_assert(sizeof(struct pl_sa_stats) == 24, "pl_sa_stats");
 _Static_assert(sizeof(struct pl_ctl) == 8, "pl_ctl");
 _Static_assert(sizeof(struct pl_trap_event) == 56, "pl_trap_event");
+_Static_assert(sizeof(struct pl_ike_cfg) == 24, "pl_ike_cfg");
+_Static_assert(sizeof(struct pl_ike_src) == 20, "pl_ike_src");
 
 /* Program names (the kernel keeps 15 characters). */
 #define PL_PROG_XDP_NAME "pl_xdp"

@@ -83,11 +83,11 @@ check "@alice: the instance is reaped after the Delete" wait_gone east '"alice"\
 # for any refused message, until it times out).
 add_t @carol
 w west --name t --initiate --asynchronous >/dev/null 2>&1
-wait_log west 'INVALID_ID_INFORMATION' 10
 check "@carol: east log says no connection has a matching peer ID" \
-	grep -q 'MI3 refused: no connection has a peer ID that matches it' "$T/east.log"
+	wait_log east 'MI3 refused: no connection has a peer ID that matches it'
 check "@carol: west is told INVALID_ID_INFORMATION" \
-	grep -q 'notification INVALID_ID_INFORMATION' "$T/west.log"
+	wait_log west 'notification INVALID_ID_INFORMATION'
+
 es=$(w east --status)
 check "@carol: east has no established state" \
 	bash -c '! grep -q "SA established" <<<"$1"' _ "$es"

@@ -94,6 +94,49 @@ static void test_xdp_ike_and_odd(void)
 	teardown();
 }
 
+/* While pluto is busy, IKE to our ports is rate-limited per source (GCRA, pl_ike_rl). */
+static void test_xdp_ike_busy(void)
+{
+	struct timespec ms3 = {0, 3000000};
+	struct pkt p;
+
+	if (!setup(NULL))
+		return;
+	pkt_udp4(&p, "192.0.2.2", "192.0.2.1", 500, 500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 100), XDP_PASS, "not busy: a hundred IKE packets pass");
+	ASSERT_EQ(counter(PL_CNT_XDP_IKE), 100, "all counted as IKE");
+	ASSERT_OK(pl_dp_set_ike_busy(dp, true, 10, 20), "busy: 10/s, bursts of 20");
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 20), XDP_PASS, "a burst of 20 passes");
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_DROP, "the 21st is dropped");
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 50), XDP_DROP, "and the rest of the flood");
+	ASSERT_EQ(counter(PL_CNT_XDP_IKE_LIMITED), 51, "drops counted");
+	ASSERT_EQ(counter(PL_CNT_XDP_IKE), 120, "passes counted");
+	pkt_udp4(&p, "192.0.2.2", "192.0.2.1", 4500, 4500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_DROP, "the same source on 4500: same bucket");
+	pkt_udp4(&p, "192.0.2.2", "192.0.2.1", 500, 40000);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_PASS, "from 500 to another port: not limited");
+	pkt_udp4(&p, "192.0.2.3", "192.0.2.1", 500, 500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 20), XDP_PASS, "another source has its own burst");
+	pkt_udp6(&p, "2001:db8::2", "2001:db8::1", 500, 500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 20), XDP_PASS, "an IPv6 source too");
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_DROP, "... up to its burst");
+	pkt_esp4(&p, "192.0.2.2", "192.0.2.1", 0x999, 40);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_DROP, "ESP: judged by SPI as before");
+	ASSERT_EQ(counter(PL_CNT_XDP_ESP_UNKNOWN), 1, "... unknown SPI");
+	ASSERT_OK(pl_dp_set_ike_busy(dp, true, 1000, 1), "busy: 1000/s, no burst");
+	pkt_udp4(&p, "192.0.2.9", "192.0.2.1", 500, 500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_PASS, "a new source: its first passes");
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_DROP, "the next at once does not");
+	nanosleep(&ms3, NULL);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 1), XDP_PASS, "3 ms later the bucket has refilled");
+	ASSERT_OK(pl_dp_set_ike_busy(dp, false, 0, 0), "not busy");
+	pkt_udp4(&p, "192.0.2.2", "192.0.2.1", 500, 500);
+	ASSERT_EQ(run(PL_PROG_XDP, &p, 100), XDP_PASS, "the flooding source passes again");
+	ASSERT_TRUE(map_entries(PL_MAP_IKE_RL, sizeof(struct pl_ike_src)) == 4,
+		    "one bucket per source seen while busy");
+	teardown();
+}
+
 /* --- TC egress -------------------------------------------------------------------------- */
 
 static void test_egress_trap(void)
@@ -274,6 +317,7 @@ int main(void)
 		{"xdp: IPv6 extension headers, VLAN", test_xdp_esp_ipv6_vlan},
 		{"xdp: IKE on 500 and --ikeport; ARP; truncated and malformed IP",
 		 test_xdp_ike_and_odd},
+		{"xdp: IKE rate-limited per source while busy", test_xdp_ike_busy},
 		{"egress: TRAP drops, reports once, deduplicates a flood", test_egress_trap},
 		{"egress: TRAP reported again after trap_hold_ns", test_egress_trap_hold},
 		{"egress: PASS/DROP/REJECT shunts, leak guard, ESP, ND",

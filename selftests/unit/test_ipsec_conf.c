@@ -285,6 +285,8 @@ static void test_setup_keys(void **state)
 			      "\tplutodebug=all,no-raw\n"
 			      "\tinterfaces=%defaultroute\n"
 			      "\tplutostderrlog=/var/log/pluto.err\n"
+			      "\tmax-halfopen-ike=1000\n"
+			      "\tmax-halfopen-ike-per-peer=4\n"
 			      "\tlogip=no\n");
 	assert_true(ipsec_conf_load(conf_path, &conf, &errs));
 	assert_true(conf_setup_get(conf, &st, &errs));
@@ -296,6 +298,10 @@ static void test_setup_keys(void **state)
 	assert_int_equal(st.plutodebug, DBG_ALL & ~DBG_RAW);
 	assert_int_equal(st.interfaces, CONF_IFACES_DEFAULTROUTE);
 	assert_string_equal(st.stderrlog, "/var/log/pluto.err");
+	assert_true(st.set & CONF_S_MAX_HALFOPEN);
+	assert_int_equal(st.max_halfopen, 1000);
+	assert_true(st.set & CONF_S_MAX_HALFOPEN_PEER);
+	assert_int_equal(st.max_halfopen_peer, 4);
 	assert_true((st.set & CONF_S_LOGIP) && !st.logip);
 	assert_false(st.set & CONF_S_LOGFILE);
 	ipsec_conf_free(conf);

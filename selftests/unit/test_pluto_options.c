@@ -144,6 +144,9 @@ static void test_defaults(void **state)
 	assert_int_equal(st.action, START_RUN);
 	assert_int_equal(pluto.ikeport, 500);
 	assert_int_equal(pluto.nhelpers, -1);
+	assert_int_equal(pluto.max_halfopen, 50000);
+	assert_int_equal(pluto.max_halfopen_peer, 16);
+	assert_false(pluto.force_busy);
 	assert_string_equal(pluto.secretsfile, "/etc/ipsec.secrets");
 	assert_false(pluto.nofork);
 	assert_false(pluto.noklips);
@@ -284,6 +287,14 @@ static void test_libreswan_working(void **state)
 	assert_string_equal(st.coredir, "/var/tmp");
 
 	assert_ok(P("--uniqueids", "--secretsfile", "/tmp/s", "--nofork", "--stderrlog"));
+
+	assert_ok(P("--force-busy", "--max-halfopen-ike", "100", "--max-halfopen-ike-per-peer",
+		    "3"));
+	assert_true(pluto.force_busy);
+	assert_int_equal(pluto.max_halfopen, 100);
+	assert_int_equal(pluto.max_halfopen_peer, 3);
+	assert_int_equal(st.seen & (SEEN_MAX_HALFOPEN | SEEN_MAX_HALFOPEN_PEER),
+			 SEEN_MAX_HALFOPEN | SEEN_MAX_HALFOPEN_PEER);
 }
 
 static void test_libreswan_refused(void **state)
@@ -296,7 +307,6 @@ static void test_libreswan_refused(void **state)
 	check_refused_option("--vendorid", "OE-Libreswan");
 	check_refused_option("--virtual-private", "%v4:10.0.0.0/8");
 	check_refused_option("--keep-alive", "20");
-	check_refused_option("--force-busy", NULL);
 	check_refused_option("--crl-strict", NULL);
 	check_refused_option("--crlcheckinterval", "600");
 	check_refused_option("--statsbin", "/bin/true");
@@ -328,6 +338,10 @@ static void test_bad_numbers(void **state)
 			    "--ikeport: `5x' is not a number from 1 to 65535");
 	assert_string_equal(P("--ikeport", ""), "--ikeport: `' is not a number from 1 to 65535");
 	assert_string_equal(P("--nhelpers", "x"), "--nhelpers: `x' is not a number from -1 to 64");
+	assert_string_equal(P("--max-halfopen-ike", "0"),
+			    "--max-halfopen-ike: `0' is not a number from 1 to 10000000");
+	assert_string_equal(P("--max-halfopen-ike-per-peer", "-1"),
+			    "--max-halfopen-ike-per-peer: `-1' is not a number from 1 to 10000000");
 	assert_string_equal(P("--nhelpers", "65"),
 			    "--nhelpers: `65' is not a number from -1 to 64");
 	assert_string_equal(P("--seedbits", "-1"),
