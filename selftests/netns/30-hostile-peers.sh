@@ -116,6 +116,13 @@ forge trailing
 check "trailing: answered with MR1" grep -q "^reply xchg=2 " <<<"$reply"
 unchanged trailing
 
+# the Commit Flag (the pluto manual: not supported, "We just ignore it, with a warning")
+forge commit-flag
+check "commit flag: MI1 answered with MR1 all the same" grep -q "^reply xchg=2 " <<<"$reply"
+check "commit flag: the warning logged" \
+	grep -q "Commit Flag set but Pluto doesn't implement this feature; ignoring flag" <<<"$newlog"
+unchanged "commit flag"
+
 # replays: our own MI1 again gets the same MR1 (a retransmission), no second state
 icky=0123456789abcdef
 forge good-mi1 --icookie $icky

@@ -210,6 +210,10 @@ def c_good_mi1(s):
     return [mi1(s.icky)]
 
 
+def c_commit_flag(s):  # a good MI1 with the Commit Flag (RFC 2408 3.1) set
+    return [message(s.icky, bytes(8), XCHG_MAIN, [(NP_SA, good_sa())], flags=0x02)]
+
+
 CASES = {n[2:].replace("_", "-"): f for n, f in list(globals().items()) if n.startswith("c_")}
 
 
