@@ -169,6 +169,7 @@ static __always_inline int pl_reject(struct __sk_buff *skb, const struct pl_pkt 
 		q = skb->len - p->l3off;
 	if (q < 1 || q > PL_QUOTE_MAX || p->l3off > 64)
 		goto fail;
+	q = ((q - 1) & (PL_QUOTE_MAX - 1)) + 1; /* the same, in a form 6.1's verifier bounds */
 	if (bpf_skb_load_bytes(skb, p->l3off, quote, q) < 0)
 		goto fail;
 	hl = pl_reject_headers(p, h, q, quote);
