@@ -23,7 +23,8 @@ topology
 if ! ip -n "$NW" link add tw type ipip local 192.0.2.1 remote 192.0.2.2 2>/dev/null ||
 	! ip -n "$NW" link add gx type gre local 192.0.2.1 2>/dev/null; then
 	# (this host's kernel has neither; Debian's in the VM has both)
-	echo "1..0 # SKIP no ipip or gre in this kernel: vmtest/run-all.sh selftests/vm/32-bpf-l3-ipip.sh"
+	echo "1..1"
+	echo "ok 1 # SKIP no ipip or gre in this kernel: vmtest/run-all.sh selftests/vm/32-bpf-l3-ipip.sh"
 	exit 0
 fi
 echo "1..15"
