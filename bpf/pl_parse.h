@@ -2,9 +2,11 @@
  * Packet parsing for the dataplane programs: Ethernet (up to two VLAN tags), IPv4 (with
  * options), IPv6 (up to PL_IPV6_EXT_MAX extension headers), then the first bytes of the
  * transport header. Every read goes through one cursor (pos, end) that checks against
- * data_end before it hands out a pointer; nothing reads past it.
+ * data_end before it hands out a pointer; nothing reads past it. pl_parse() starts at an
+ * Ethernet header; pl_parse_l3() at the IP header, for devices without a link-layer header
+ * (ipip, gre, sit, tun, wireguard), given the packet's ethertype (skb->protocol).
  *
- * pl_parse() returns:
+ * Both return:
  *   PL_PARSE_IP      p is filled in (p->l4 says whether ports / the SPI are valid)
  *   PL_PARSE_NOT_IP  not IPv4 or IPv6 (ARP, LLDP, ...)
  *   PL_PARSE_BAD     an IP packet whose IP header is truncated or malformed
@@ -45,6 +47,8 @@ struct pl_pkt {
 	__u16 dport;   /* host order; ICMP: code */
 	__u32 spi;     /* ESP: network order */
 	__u32 ip_len;  /* the IP datagram's length from its header */
+	__u16 l3off;   /* where the IP header starts in the packet */
+	__u16 l4off;   /* where the transport header starts, from the IP header */
 	__u8 src[16];
 	__u8 dst[16];
 };
@@ -203,23 +207,43 @@ static __always_inline int pl_parse_ipv6(struct pl_cursor *c, struct pl_pkt *p)
 	return PL_PARSE_IP;
 }
 
+/* The IP header at c and what follows; proto is the ethertype (network order). */
+static __always_inline int pl_parse_ip(struct pl_cursor *c, void *data, __u16 proto,
+				       struct pl_pkt *p)
+{
+	int r;
+
+	p->l3off = c->pos - data;
+	if (proto == bpf_htons(ETH_P_IP))
+		r = pl_parse_ipv4(c, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = pl_parse_ipv6(c, p);
+	else
+		return PL_PARSE_NOT_IP;
+	if (r == PL_PARSE_IP) {
+		p->l4off = c->pos - data - p->l3off;
+		pl_parse_l4(c, p);
+	}
+	return r;
+}
+
 static __always_inline int pl_parse(void *data, void *data_end, struct pl_pkt *p)
 {
 	struct pl_cursor c = {.pos = data, .end = data_end};
 	__u16 proto;
-	int r;
 
 	__builtin_memset(p, 0, sizeof(*p));
 	proto = pl_parse_eth(&c);
-	if (proto == bpf_htons(ETH_P_IP))
-		r = pl_parse_ipv4(&c, p);
-	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = pl_parse_ipv6(&c, p);
-	else
-		return PL_PARSE_NOT_IP;
-	if (r == PL_PARSE_IP)
-		pl_parse_l4(&c, p);
-	return r;
+	return pl_parse_ip(&c, data, proto, p);
+}
+
+/* A packet that starts at its IP header; proto: skb->protocol. */
+static __always_inline int pl_parse_l3(void *data, void *data_end, __u16 proto, struct pl_pkt *p)
+{
+	struct pl_cursor c = {.pos = data, .end = data_end};
+
+	__builtin_memset(p, 0, sizeof(*p));
+	return pl_parse_ip(&c, data, proto, p);
 }
 
 /* IKE (and NAT-T) in either direction: never dropped, never trapped. */

@@ -9,15 +9,21 @@
  *   ICMPv6 neighbour discovery            pass
  *   cleartext no eroute covers            pass
  *   cleartext under a PASS shunt          pass
- *   cleartext under a DROP/REJECT shunt   drop
+ *   cleartext under a DROP shunt          drop
+ *   cleartext under a REJECT shunt        becomes an ICMP error back to the sender
+ *                                         (pl_reject.h; dropped when not answerable)
  *   cleartext under a TRAP eroute         drop; the first one is reported to pluto through
  *                                         pl_events, once per eroute until pluto clears
  *                                         pl_pending (or trap_hold_ns passes)
  *   cleartext under an IPSEC eroute       drop: the leak guard (no policy encrypted it)
  *   not IP, parse failures                pass
  *   pluto's lease expired                 pass
+ *
+ * Two programs: pl_tc_egress for Ethernet devices, pl_tc_eg_l3 for devices whose packets
+ * start at the IP header (ipip, gre, sit, tun, wireguard, ...). The loader picks.
  */
 #include "pl_eroute.h"
+#include "pl_reject.h"
 #include "pl_tc.h"
 
 const volatile __u16 ike_port = PL_IKE_PORT;
@@ -61,10 +67,10 @@ static __always_inline void pl_trap_event(struct __sk_buff *skb, const struct pl
 }
 
 static __always_inline int pl_egress_eroute(struct __sk_buff *skb, const struct pl_pkt *p,
-					    const struct pl_eroute *er, __u32 id)
+					    const struct pl_eroute *er, __u32 id, int l3)
 {
 	struct pl_er_stats *st = pl_er_stats_of(id);
-	int drop = 1;
+	int drop = 1, verdict = TC_ACT_SHOT;
 
 	switch (er->action) {
 	case PL_ACT_PASS:
@@ -72,8 +78,11 @@ static __always_inline int pl_egress_eroute(struct __sk_buff *skb, const struct 
 		drop = 0;
 		break;
 	case PL_ACT_DROP:
+		pl_count(PL_CNT_EG_DROP);
+		break;
 	case PL_ACT_REJECT:
 		pl_count(PL_CNT_EG_DROP);
+		verdict = pl_reject(skb, p, l3);
 		break;
 	case PL_ACT_TRAP:
 		pl_count(PL_CNT_EG_TRAP);
@@ -92,11 +101,10 @@ static __always_inline int pl_egress_eroute(struct __sk_buff *skb, const struct 
 		st->out_dropped += drop;
 		st->last_ns = bpf_ktime_get_ns();
 	}
-	return drop ? TC_ACT_SHOT : TC_ACT_OK;
+	return drop ? verdict : TC_ACT_OK;
 }
 
-SEC("tc")
-int pl_tc_egress(struct __sk_buff *skb)
+static __always_inline int pl_egress(struct __sk_buff *skb, int l3)
 {
 	struct pl_eroute *er;
 	struct pl_pkt p;
@@ -106,7 +114,7 @@ int pl_tc_egress(struct __sk_buff *skb)
 	pl_count(PL_CNT_EG_PACKETS);
 	if (!pl_lease_ok())
 		return TC_ACT_OK;
-	r = pl_tc_parse(skb, &p);
+	r = pl_tc_parse(skb, &p, l3);
 	if (r == PL_PARSE_NOT_IP)
 		return TC_ACT_OK;
 	if (r == PL_PARSE_BAD) {
@@ -130,7 +138,19 @@ int pl_tc_egress(struct __sk_buff *skb)
 		pl_count(PL_CNT_EG_NO_EROUTE);
 		return TC_ACT_OK;
 	}
-	return pl_egress_eroute(skb, &p, er, id);
+	return pl_egress_eroute(skb, &p, er, id, l3);
+}
+
+SEC("tc")
+int pl_tc_egress(struct __sk_buff *skb)
+{
+	return pl_egress(skb, 0);
+}
+
+SEC("tc")
+int pl_tc_eg_l3(struct __sk_buff *skb)
+{
+	return pl_egress(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

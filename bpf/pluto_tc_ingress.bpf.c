@@ -12,6 +12,10 @@
  *   TRAP/IPSEC eroute, secpath (from the peer)                      pass (PL_CNT_IN_DECAP)
  *   --disablearrivalcheck (PL_ER_F_NO_ARRIVAL_CHECK)               pass
  *   not IP, parse failures, pluto's lease expired                   pass
+ *
+ * Two programs: pl_tc_ingress for Ethernet devices, pl_tc_in_l3 for devices whose packets
+ * start at the IP header. XDP is not attached to those (generic XDP would hand the Ethernet
+ * parser an IP header), so pl_tc_in_l3 counts inbound ESP against pluto's SAs itself.
  */
 #include "pl_eroute.h"
 #include "pl_tc.h"
@@ -58,8 +62,7 @@ static __always_inline int pl_arrival(struct __sk_buff *skb, const struct pl_pkt
 	return TC_ACT_OK;
 }
 
-SEC("tc")
-int pl_tc_ingress(struct __sk_buff *skb)
+static __always_inline int pl_ingress(struct __sk_buff *skb, int l3)
 {
 	struct pl_eroute *er;
 	struct pl_pkt p;
@@ -69,13 +72,15 @@ int pl_tc_ingress(struct __sk_buff *skb)
 	pl_count(PL_CNT_IN_PACKETS);
 	if (!pl_lease_ok())
 		return TC_ACT_OK;
-	r = pl_tc_parse(skb, &p);
+	r = pl_tc_parse(skb, &p, l3);
 	if (r == PL_PARSE_NOT_IP)
 		return TC_ACT_OK;
 	if (r == PL_PARSE_BAD) {
 		pl_count(PL_CNT_IN_BAD_IP);
 		return TC_ACT_OK;
 	}
+	if (p.proto == IPPROTO_ESP && l3 && p.l4)
+		pl_sa_count(p.spi, PL_DIR_IN, p.ip_len);
 	if (p.proto == IPPROTO_ESP || pl_is_ike(&p, ike_port) || pl_is_nd(&p))
 		return TC_ACT_OK;
 	/* backwards: our client is the destination, the peer's the source */
@@ -84,6 +89,18 @@ int pl_tc_ingress(struct __sk_buff *skb)
 	    (er->flags & PL_ER_F_NO_ARRIVAL_CHECK))
 		return TC_ACT_OK;
 	return pl_arrival(skb, &p, er, id);
+}
+
+SEC("tc")
+int pl_tc_ingress(struct __sk_buff *skb)
+{
+	return pl_ingress(skb, 0);
+}
+
+SEC("tc")
+int pl_tc_in_l3(struct __sk_buff *skb)
+{
+	return pl_ingress(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

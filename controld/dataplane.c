@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,7 +54,7 @@ struct dp_spi {
 struct dp_iface {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	bool attached; /* false: not attachable (loopback, not Ethernet), remembered */
+	bool attached; /* false: not attachable (loopback, a refused kind), remembered */
 	bool seen;
 };
 
@@ -451,47 +450,38 @@ static void heartbeat(void *arg)
 
 /* --- interfaces ------------------------------------------------------------------------- */
 
-/* NULL if pluto's programs can go on the interface, else why not. */
-static const char *unattachable(const char *name)
-{
-	struct ifreq ifr;
-	const char *why = NULL;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return "no socket to ask about it";
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags & IFF_LOOPBACK))
-		why = "loopback";
-	else if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		why = "not an Ethernet interface";
-	close(fd);
-	return why;
-}
-
 static void iface_attach(const struct iface *p)
 {
 	struct dp_iface *d = &g.ifs[g.nifs++];
 	struct pl_attach_result res;
-	const char *why = unattachable(p->name);
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	d->ifindex = p->ifindex;
 	d->seen = true;
 	snprintf(d->name, sizeof(d->name), "%s", p->name);
-	if (why != NULL) {
-		dbg(DBG_BPF, "no BPF programs on %s: %s", p->name, why);
+	r = pl_dp_attach(g.dp, p->ifindex, false, &res);
+	if (r == -EOPNOTSUPP && res.link.arphrd == ARPHRD_LOOPBACK) {
+		dbg(DBG_BPF, "no BPF programs on %s: loopback", p->name);
 		return;
 	}
-	r = pl_dp_attach(g.dp, p->ifindex, false, &res);
+	if (r == -EOPNOTSUPP) {
+		/* docs/dataplane.md, "Interfaces": which device kinds, and why */
+		plog("no BPF dataplane on %s (link type %u): %s; nothing there enforces eroutes",
+		     p->name, res.link.arphrd, res.link.why);
+		return;
+	}
 	if (r < 0) {
 		plog("cannot attach the BPF dataplane to %s: %s", p->name, strerror(-r));
 		return;
 	}
 	d->attached = true;
-	if (res.xdp)
+	if (res.l3)
+		plog("BPF dataplane attached to %s: TC ingress and egress for a device without a "
+		     "link-layer header (link type %u); no XDP: ESP to unknown SPIs is not "
+		     "dropped there",
+		     p->name, res.link.arphrd);
+	else if (res.xdp)
 		plog("BPF dataplane attached to %s: XDP, TC ingress and egress", p->name);
 	else
 		plog("BPF dataplane attached to %s: TC ingress and egress; XDP not (%s): "

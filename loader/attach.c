@@ -167,9 +167,18 @@ int pl_dp_attach(struct pl_dp *dp, int ifindex, bool persist, struct pl_attach_r
 	memset(res, 0, sizeof(*res));
 	if (a == NULL)
 		return -ENOSPC;
-	r = tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[PL_PROG_TC_INGRESS]);
+	r = pl_link_probe(ifindex, &res->link);
+	if (r < 0) {
+		if (!a->tc && a->xdp_link_fd < 0)
+			att_forget(dp, a);
+		return r;
+	}
+	res->l3 = res->link.kind == PL_LINK_L3;
+	r = tc_attach(ifindex, BPF_TC_INGRESS,
+		      dp->prog_fd[res->l3 ? PL_PROG_TC_INGRESS_L3 : PL_PROG_TC_INGRESS]);
 	if (r == 0)
-		r = tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[PL_PROG_TC_EGRESS]);
+		r = tc_attach(ifindex, BPF_TC_EGRESS,
+			      dp->prog_fd[res->l3 ? PL_PROG_TC_EGRESS_L3 : PL_PROG_TC_EGRESS]);
 	if (r < 0) {
 		tc_detach(ifindex, BPF_TC_INGRESS);
 		tc_detach(ifindex, BPF_TC_EGRESS);
@@ -178,7 +187,8 @@ int pl_dp_attach(struct pl_dp *dp, int ifindex, bool persist, struct pl_attach_r
 		return r;
 	}
 	a->tc = res->tc = true;
-	xdp_attach(dp, a, persist, res);
+	if (!res->l3)
+		xdp_attach(dp, a, persist, res);
 	return 0;
 }
 

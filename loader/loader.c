@@ -40,6 +40,8 @@ static const char *const prog_names[PL_PROG_COUNT] = {
 	[PL_PROG_XDP] = PL_PROG_XDP_NAME,
 	[PL_PROG_TC_INGRESS] = PL_PROG_TC_IN_NAME,
 	[PL_PROG_TC_EGRESS] = PL_PROG_TC_EG_NAME,
+	[PL_PROG_TC_INGRESS_L3] = PL_PROG_TC_IN_L3_NAME,
+	[PL_PROG_TC_EGRESS_L3] = PL_PROG_TC_EG_L3_NAME,
 };
 
 const char *pl_map_name(enum pl_map_id m)
@@ -206,6 +208,8 @@ static int open_objects(struct pl_dp *dp, const struct pl_opts *o)
 	dp->tc_eg->rodata->ike_port = port;
 	dp->tc_eg->rodata->trap_hold_ns =
 		o->trap_hold_ns ? o->trap_hold_ns : PL_TRAP_HOLD_NS_DEFAULT;
+	dp->tc_eg->rodata->reject_per_sec =
+		o->reject_per_sec ? o->reject_per_sec : PL_REJECT_PER_SEC_DEFAULT;
 	dp->max_eroutes = o->max_eroutes ? o->max_eroutes : PL_MAX_EROUTES_DEFAULT;
 	return size_maps(dp->xdp->obj, dp->max_eroutes) ?: size_maps(dp->tc_in->obj, dp->max_eroutes)
 								  ?: size_maps(dp->tc_eg->obj, dp->max_eroutes);
@@ -229,6 +233,8 @@ static int load_objects(struct pl_dp *dp, const char **why)
 	dp->prog_fd[PL_PROG_XDP] = bpf_program__fd(dp->xdp->progs.pl_xdp);
 	dp->prog_fd[PL_PROG_TC_INGRESS] = bpf_program__fd(dp->tc_in->progs.pl_tc_ingress);
 	dp->prog_fd[PL_PROG_TC_EGRESS] = bpf_program__fd(dp->tc_eg->progs.pl_tc_egress);
+	dp->prog_fd[PL_PROG_TC_INGRESS_L3] = bpf_program__fd(dp->tc_in->progs.pl_tc_in_l3);
+	dp->prog_fd[PL_PROG_TC_EGRESS_L3] = bpf_program__fd(dp->tc_eg->progs.pl_tc_eg_l3);
 	return 0;
 }
 

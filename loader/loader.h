@@ -37,13 +37,22 @@ enum pl_map_id {
 	PL_MAP_COUNT
 };
 
-enum pl_prog_id { PL_PROG_XDP, PL_PROG_TC_INGRESS, PL_PROG_TC_EGRESS, PL_PROG_COUNT };
+/* The _L3 programs are the TC programs for devices whose packets start at the IP header. */
+enum pl_prog_id {
+	PL_PROG_XDP,
+	PL_PROG_TC_INGRESS,
+	PL_PROG_TC_EGRESS,
+	PL_PROG_TC_INGRESS_L3,
+	PL_PROG_TC_EGRESS_L3,
+	PL_PROG_COUNT
+};
 
 struct pl_opts {
 	const char *pin_dir;   /* NULL: pin nothing (tests, benchmark) */
 	uint16_t ike_port;     /* 0: 500 */
 	uint32_t max_eroutes;  /* 0: PL_MAX_EROUTES_DEFAULT */
 	uint64_t trap_hold_ns; /* 0: PL_TRAP_HOLD_NS_DEFAULT */
+	uint32_t reject_per_sec; /* 0: PL_REJECT_PER_SEC_DEFAULT (ICMP errors, per CPU) */
 	bool no_esp_filter;    /* XDP counts unknown SPIs but drops nothing */
 };
 
@@ -65,19 +74,39 @@ int pl_bpffs_ensure(const char *pin_dir, const char **why);
 
 /* --- attach.c --------------------------------------------------------------------- */
 
+/* --- link.c: which programs fit a device ------------------------------------------ */
+
+enum pl_link_kind {
+	PL_LINK_REFUSED, /* why says why */
+	PL_LINK_ETHER,	 /* Ethernet header: the Ethernet TC programs and XDP */
+	PL_LINK_L3,	 /* packets start at the IP header: the L3 TC programs, no XDP */
+};
+
+struct pl_link {
+	enum pl_link_kind kind;
+	unsigned arphrd;  /* the device's ARPHRD_* type */
+	const char *why;  /* PL_LINK_REFUSED: a static string */
+};
+
+/* 0, or -EOPNOTSUPP (refused: out->why) or -errno (cannot tell). */
+int pl_link_probe(int ifindex, struct pl_link *out);
+
 /* What pl_dp_attach() managed: the TC filters, and XDP unless *xdp_err says why not. */
 struct pl_attach_result {
 	bool tc;
 	bool xdp;
+	bool l3;     /* the device has no link-layer header: L3 programs, no XDP (xdp_err 0) */
 	int xdp_err; /* -errno when XDP could not be attached (another program holds it) */
+	struct pl_link link;
 };
 
 /*
  * TC ingress and egress filters (handle/priority PL_TC_HANDLE/PL_TC_PRIORITY on clsact,
- * replacing a stale one of ours) and XDP through a BPF link. persist: pin the link under
+ * replacing a stale one of ours) and XDP through a BPF link; on a device without a
+ * link-layer header the L3 TC programs and no XDP. persist: pin the link under
  * the pin directory so the attachment outlives this process (pluto-bpf); pluto does not,
  * so its XDP program goes when it does. 0 when the TC filters are on (XDP may have failed:
- * see res), else -errno.
+ * see res), -EOPNOTSUPP for a device pl_link_probe() refuses (res->link.why), else -errno.
  */
 int pl_dp_attach(struct pl_dp *dp, int ifindex, bool persist, struct pl_attach_result *res);
 int pl_dp_detach(struct pl_dp *dp, int ifindex);

@@ -75,10 +75,13 @@ static int each_ifname(int argc, char **argv, bool attach)
 		}
 		r = attach ? pl_dp_attach(dp, ifindex, true, &res) : pl_dp_detach(dp, ifindex);
 		if (r < 0) {
-			status = fail(argv[i], r, NULL);
+			status = fail(argv[i], r, attach ? res.link.why : NULL);
 			continue;
 		}
-		if (attach && !res.xdp)
+		if (attach && res.l3)
+			fprintf(stderr, "pluto-bpf: %s: no link-layer header: TC (L3) attached, "
+					"no XDP\n", argv[i]);
+		else if (attach && !res.xdp)
 			fprintf(stderr, "pluto-bpf: %s: TC attached, XDP not: %s\n", argv[i],
 				strerror(-res.xdp_err));
 		printf("%s %s\n", attach ? "attached to" : "detached from", argv[i]);

@@ -36,7 +36,9 @@ done
 
 kver=$(cat "$CACHE/kernel/KVER" 2>/dev/null) || kver=
 kernel=$CACHE/kernel/vmlinux
-kmods=$CACHE/kernel/lib/modules/$kver
+# resolved: the guest binds it before / is the host root, where a symlinked cache
+# (a worktree's) would point elsewhere
+kmods=$(readlink -f "$CACHE/kernel/lib/modules/$kver")
 if [ -z "$kver" ] || [ ! -f "$kernel" ] || [ ! -d "$kmods" ]; then
 	echo "vmtest: no kernel in $CACHE (run vmtest/fetch.sh)" >&2
 	exit 1

@@ -41,7 +41,7 @@ enum pl_action {
 	PL_ACT_TRAP = 1,   /* drop; report to pluto once (pl_pending); pluto negotiates */
 	PL_ACT_PASS = 2,   /* send in the clear (type=passthrough shunt) */
 	PL_ACT_DROP = 3,   /* drop silently (type=drop) */
-	PL_ACT_REJECT = 4, /* drop (type=reject; no ICMP is sent: see docs/dataplane.md) */
+	PL_ACT_REJECT = 4, /* drop, answer with ICMP "administratively prohibited" (type=reject) */
 	PL_ACT_IPSEC = 5,  /* an SA is up: XFRM encrypts; cleartext that gets here is a leak */
 };
 
@@ -174,6 +174,10 @@ enum pl_counter {
 	PL_CNT_EG_TRAP_EVENT,	/* ... that were reported to pluto */
 	PL_CNT_EG_TRAP_LOST,	/* ... that could not be (ring buffer full) */
 	PL_CNT_EG_LEAK,		/* cleartext an IPSEC eroute covers: the leak guard (dropped) */
+	PL_CNT_EG_REJECT_ICMP,	/* REJECT: answered with an ICMP error (bpf/pl_reject.h) */
+	PL_CNT_EG_REJECT_LIMITED, /* REJECT: not answered, over reject_per_sec */
+	PL_CNT_EG_REJECT_QUIET,	/* REJECT: not answerable (an ICMP error, a fragment, ...) */
+	PL_CNT_EG_REJECT_FAILED, /* REJECT: the skb could not be turned into the error */
 	PL_CNT_IN_PACKETS,	/* every packet TC ingress saw */
 	PL_CNT_IN_BAD_IP,	/* truncated or malformed IP header (passed) */
 	PL_CNT_IN_DECAP,	/* decapsulated, for an eroute's clients (passed) */
@@ -190,6 +194,7 @@ enum pl_counter {
 #define PL_EVENTS_BYTES (256u * 1024u)
 #define PL_LEASE_NS (10ull * 1000000000ull)
 #define PL_TRAP_HOLD_NS_DEFAULT (60ull * 1000000000ull)
+#define PL_REJECT_PER_SEC_DEFAULT 10u /* ICMP errors for REJECT shunts, per CPU and second */
 
 /* TC filters: pluto's are these on clsact ingress and egress (found again after a crash). */
 #define PL_TC_HANDLE 0x504cu
@@ -211,5 +216,7 @@ _Static_assert(sizeof(struct pl_ike_src) == 20, "pl_ike_src");
 #define PL_PROG_XDP_NAME "pl_xdp"
 #define PL_PROG_TC_IN_NAME "pl_tc_ingress"
 #define PL_PROG_TC_EG_NAME "pl_tc_egress"
+#define PL_PROG_TC_IN_L3_NAME "pl_tc_in_l3" /* the same, for devices without an L2 header */
+#define PL_PROG_TC_EG_L3_NAME "pl_tc_eg_l3"
 
 #endif

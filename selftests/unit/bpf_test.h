@@ -87,6 +87,20 @@ static inline int run(enum pl_prog_id prog, const struct pkt *p, int repeat)
 	return (int)o.retval;
 }
 
+/* Run a program once and keep what it made of the packet in *out. */
+static inline int run_out(enum pl_prog_id prog, const struct pkt *p, struct pkt *out)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = (uint32_t)p->len,
+		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_prog_test_run_opts(pl_dp_prog_fd(dp, prog), &o) < 0)
+		return -1000 - errno;
+	out->len = o.data_size_out;
+	out->l3 = p->l3;
+	return (int)o.retval;
+}
+
 static inline int events(void)
 {
 	nevents = 0;

@@ -215,7 +215,7 @@ static void test_egress_shunts_and_leak(void)
 	pkt_udp4(&p, "10.1.0.1", "10.3.0.1", 1, 2);
 	ASSERT_EQ(run(PL_PROG_TC_EGRESS, &p, 1), TC_ACT_SHOT, "DROP shunt");
 	pkt_udp4(&p, "10.1.0.1", "10.4.0.1", 1, 2);
-	ASSERT_EQ(run(PL_PROG_TC_EGRESS, &p, 1), TC_ACT_SHOT, "REJECT shunt");
+	ASSERT_EQ(run(PL_PROG_TC_EGRESS, &p, 1), TC_ACT_REDIRECT, "REJECT shunt: ICMP back (test_bpf_reject)");
 	ASSERT_OK(pl_eroute_set(dp, id, &ipsec), "TRAP -> IPSEC");
 	pkt_udp4(&p, "10.1.0.1", "10.5.0.1", 1, 2);
 	ASSERT_EQ(run(PL_PROG_TC_EGRESS, &p, 1), TC_ACT_SHOT, "cleartext under IPSEC: leak guard");
