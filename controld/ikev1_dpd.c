@@ -15,7 +15,9 @@
  * Warrior instance is always cleared, and deleted.
  *
  * We answer every well-formed R-U-THERE under an established ISAKMP SA (we always send
- * the vendor ID), unless its number is older than the last one answered.
+ * the vendor ID), unless its number is older than the last one answered (the same one
+ * again is answered again: our ACK may have been lost).  The SPI should be the cookie
+ * pair; as Libreswan does, another one is only noted (the message is authenticated).
  *
  * One timer per ISAKMP SA, apart from the state's own event (ikev1_timer.c); only the
  * connection's newest ISAKMP SA probes.
@@ -63,16 +65,12 @@ void ikev1_dpd_notify(struct ike_notify *n, uint16_t type, const uint8_t *icooki
 	n->data = (struct ike_chunk){ data, sizeof(be) };
 }
 
-const char *ikev1_dpd_parse(const struct ike_notify *n, const uint8_t *icookie,
-			    const uint8_t *rcookie, uint32_t *seq)
+const char *ikev1_dpd_parse(const struct ike_notify *n, uint32_t *seq)
 {
 	uint32_t be;
 
 	if (n->spi_size != 2 * IKEV1_COOKIE_LEN)
 		return "SPI size is not 16";
-	if (memcmp(n->spi, icookie, IKEV1_COOKIE_LEN) != 0 ||
-	    memcmp(n->spi + IKEV1_COOKIE_LEN, rcookie, IKEV1_COOKIE_LEN) != 0)
-		return "SPI is not the ISAKMP SA's cookie pair";
 	if (n->data.len != sizeof(be))
 		return "sequence number is not 4 octets";
 	memcpy(&be, n->data.ptr, sizeof(be));
@@ -80,14 +78,22 @@ const char *ikev1_dpd_parse(const struct ike_notify *n, const uint8_t *icookie,
 	return NULL;
 }
 
+bool ikev1_dpd_cookies_match(const struct ike_notify *n, const uint8_t *icookie,
+			     const uint8_t *rcookie)
+{
+	return n->spi_size == 2 * IKEV1_COOKIE_LEN &&
+	       memcmp(n->spi, icookie, IKEV1_COOKIE_LEN) == 0 &&
+	       memcmp(n->spi + IKEV1_COOKIE_LEN, rcookie, IKEV1_COOKIE_LEN) == 0;
+}
+
 bool ikev1_dpd_seq_after(uint32_t seq, uint32_t last)
 {
 	return (int32_t)(seq - last) > 0;
 }
 
-bool ikev1_dpd_ack_matches(uint32_t seq, uint32_t last, uint32_t count)
+bool ikev1_dpd_ack_matches(uint32_t seq, uint32_t acked, uint32_t last)
 {
-	return count > 0 && last - seq < count;
+	return ikev1_dpd_seq_after(seq, acked) && !ikev1_dpd_seq_after(seq, last);
 }
 
 /* --- vendor ID ----------------------------------------------------------------- */
@@ -146,7 +152,8 @@ void ikev1_dpd_start(struct state *st)
 		return;
 	}
 	crypto_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
-	sa->dpd_seq &= 0x7fffffff;
+	sa->dpd_seq &= 0x7fffffff; /* room to count up: peers compare without wrapping */
+	sa->dpd_acked = sa->dpd_seq;
 	sa->dpd_unacked = 0;
 	plog("DPD: probing the peer after %us without traffic; dead after %us without an "
 	     "answer (dpdaction=%s)",
@@ -318,13 +325,14 @@ static void acknowledged(struct state *isakmp, uint32_t seq)
 	struct ikev1_sa *sa = ikev1_sa(isakmp);
 	const struct connection *c = isakmp->connection;
 
-	if (!ikev1_dpd_ack_matches(seq, sa->dpd_seq, sa->dpd_unacked)) {
-		plog_rl("DPD: ignoring R_U_THERE_ACK seq %u: not an answer to an outstanding "
-			"R_U_THERE (last sent %u, %u unanswered)",
-			seq, sa->dpd_seq, sa->dpd_unacked);
+	if (!ikev1_dpd_ack_matches(seq, sa->dpd_acked, sa->dpd_seq)) {
+		plog_rl("DPD: ignoring R_U_THERE_ACK seq %u: not an answer to an unanswered "
+			"R_U_THERE (last sent %u, last answered %u)",
+			seq, sa->dpd_seq, sa->dpd_acked);
 		return;
 	}
 	dbg(DBG_CONTROL, "DPD: R_U_THERE_ACK seq %u received: the peer is alive", seq);
+	sa->dpd_acked = seq;
 	sa->dpd_unacked = 0;
 	if (c->dpd_delay != 0 && sa->dpd_event != NULL)
 		schedule(isakmp, (uint64_t)c->dpd_delay * 1000);
@@ -334,12 +342,16 @@ void ikev1_dpd_receive(struct state *isakmp, const struct ike_notify *n)
 {
 	const struct ikev1_sa *sa = ikev1_sa(isakmp);
 	uint32_t seq;
-	const char *err = ikev1_dpd_parse(n, sa->icookie, sa->rcookie, &seq);
+	const char *err = ikev1_dpd_parse(n, &seq);
 
 	if (err != NULL) {
 		plog_rl("DPD: ignoring %s: %s", isakmp_notify_name(n->type), err);
 		return;
 	}
+	/* the message is authenticated (HASH(1)); RFC 3706 only says SHOULD check */
+	if (!ikev1_dpd_cookies_match(n, sa->icookie, sa->rcookie))
+		dbg(DBG_CONTROL, "DPD: %s's SPI is not the cookie pair (tolerated)",
+		    isakmp_notify_name(n->type));
 	if (n->type == ISAKMP_N_R_U_THERE)
 		answer(isakmp, seq);
 	else

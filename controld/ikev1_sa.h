@@ -137,7 +137,8 @@ struct ikev1_sa {
 	bool peer_dpd;		/* the peer sent the DPD vendor ID */
 	struct evtimer *dpd_event; /* the next probe or timeout check */
 	uint32_t dpd_seq;	/* the last R-U-THERE we sent */
-	uint32_t dpd_unacked;	/* how many since the last ACK (0: none outstanding) */
+	uint32_t dpd_acked;	/* the last one answered (at first: the one before the first) */
+	uint32_t dpd_unacked;	/* how many sent since an ACK last came (0: none) */
 	uint64_t dpd_since_ms;	/* evloop_now_ms() of the first unanswered one */
 	uint32_t dpd_peer_seq;	/* the peer's last R-U-THERE */
 	bool dpd_peer_seq_set;
@@ -358,14 +359,19 @@ void ikev1_dpd_status(const struct state *st, char *buf, size_t len);
  */
 void ikev1_dpd_notify(struct ike_notify *n, uint16_t type, const uint8_t *icookie,
 		      const uint8_t *rcookie, uint32_t seq, uint8_t *data);
-const char *ikev1_dpd_parse(const struct ike_notify *n, const uint8_t *icookie,
-			    const uint8_t *rcookie, uint32_t *seq);
+const char *ikev1_dpd_parse(const struct ike_notify *n, uint32_t *seq);
+/* Is the notification's SPI this cookie pair (as RFC 3706 says it should be)? */
+bool ikev1_dpd_cookies_match(const struct ike_notify *n, const uint8_t *icookie,
+			     const uint8_t *rcookie);
 /* Is the vendor ID DPD's (its major version 1, any minor)? */
 bool ikev1_dpd_vid_match(const uint8_t *vid, size_t len);
 /* Sequence numbers (RFC 1982 arithmetic): is seq after last? */
 bool ikev1_dpd_seq_after(uint32_t seq, uint32_t last);
-/* Is an ACK for seq one of the count R-U-THEREs we sent up to last? */
-bool ikev1_dpd_ack_matches(uint32_t seq, uint32_t last, uint32_t count);
+/*
+ * Does an ACK for seq answer a R-U-THERE we sent (up to last) that no ACK has answered yet
+ * (all up to acked are)?  A late answer to an earlier probe counts: it proves life too.
+ */
+bool ikev1_dpd_ack_matches(uint32_t seq, uint32_t acked, uint32_t last);
 
 /* ikev1_spdb.c */
 bool ikev1_spdb_emit_p1(struct cursor_out *o, const struct connection *c);

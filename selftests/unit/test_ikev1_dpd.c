@@ -3,7 +3,7 @@
  * our vendor ID is the one real peers send (checked against captures); a R-U-THERE we
  * build has the RFC's layout byte for byte and parses back; malformed ones are refused
  * with a reason; R-U-THERE numbers are compared with RFC 1982 arithmetic (across the
- * wrap) and an ACK must answer one of the R-U-THEREs still outstanding.
+ * wrap) and an ACK must answer a R-U-THERE sent and not answered yet.
  */
 #include "ike_codec_testlib.h"
 
@@ -108,12 +108,13 @@ static void test_notify_layout(void **state)
 	assert_null(parse_all(buf, cursor_out_len(&o)));
 	assert_null(ike_codec_parse_notify(ike_digest_first(&digest, ISAKMP_NEXT_N), &back));
 	assert_int_equal(back.type, ISAKMP_N_R_U_THERE);
-	assert_null(ikev1_dpd_parse(&back, icookie, rcookie, &seq));
+	assert_null(ikev1_dpd_parse(&back, &seq));
 	assert_int_equal(seq, 0xdeadbeef);
+	assert_true(ikev1_dpd_cookies_match(&back, icookie, rcookie));
 
 	ikev1_dpd_notify(&n, ISAKMP_N_R_U_THERE_ACK, icookie, rcookie, 0, data);
 	assert_int_equal(n.type, 36137);
-	assert_null(ikev1_dpd_parse(&n, icookie, rcookie, &seq));
+	assert_null(ikev1_dpd_parse(&n, &seq));
 	assert_int_equal(seq, 0);
 }
 
@@ -125,17 +126,24 @@ static void test_parse_refusals(void **state)
 
 	ikev1_dpd_notify(&n, ISAKMP_N_R_U_THERE, icookie, rcookie, 1, data);
 	n.spi_size = 0;
-	assert_string_equal(ikev1_dpd_parse(&n, icookie, rcookie, &seq), "SPI size is not 16");
+	assert_string_equal(ikev1_dpd_parse(&n, &seq), "SPI size is not 16");
+	assert_false(ikev1_dpd_cookies_match(&n, icookie, rcookie));
+	n.spi_size = 4;
+	assert_string_equal(ikev1_dpd_parse(&n, &seq), "SPI size is not 16");
 	n.spi_size = 16;
-	assert_string_equal(ikev1_dpd_parse(&n, other, rcookie, &seq),
-			    "SPI is not the ISAKMP SA's cookie pair");
-	assert_string_equal(ikev1_dpd_parse(&n, icookie, other, &seq),
-			    "SPI is not the ISAKMP SA's cookie pair");
+	/* other cookies: parsed (tolerated, as Libreswan does), but not a match */
+	assert_null(ikev1_dpd_parse(&n, &seq));
+	assert_int_equal(seq, 1);
+	assert_false(ikev1_dpd_cookies_match(&n, other, rcookie));
+	assert_false(ikev1_dpd_cookies_match(&n, icookie, other));
+	assert_true(ikev1_dpd_cookies_match(&n, icookie, rcookie));
+	seq = 7;
 	n.data.len = 3;
-	assert_string_equal(ikev1_dpd_parse(&n, icookie, rcookie, &seq),
-			    "sequence number is not 4 octets");
+	assert_string_equal(ikev1_dpd_parse(&n, &seq), "sequence number is not 4 octets");
+	n.data.len = 5;
+	assert_string_equal(ikev1_dpd_parse(&n, &seq), "sequence number is not 4 octets");
 	n.data.len = 0;
-	assert_non_null(ikev1_dpd_parse(&n, icookie, rcookie, &seq));
+	assert_non_null(ikev1_dpd_parse(&n, &seq));
 	assert_int_equal(seq, 7); /* untouched on refusal */
 }
 
@@ -153,16 +161,22 @@ static void test_seq_after(void **state)
 	assert_true(ikev1_dpd_seq_after(0x80000004u, 5));
 }
 
+/* ACKs answer R-U-THEREs sent after the last one answered (acked), up to the last sent. */
 static void test_ack_matches(void **state)
 {
-	assert_false(ikev1_dpd_ack_matches(10, 10, 0)); /* nothing outstanding */
-	assert_true(ikev1_dpd_ack_matches(10, 10, 1));
-	assert_false(ikev1_dpd_ack_matches(9, 10, 1));	 /* an older probe, already counted */
-	assert_true(ikev1_dpd_ack_matches(8, 10, 3));	 /* a late answer still proves life */
-	assert_false(ikev1_dpd_ack_matches(7, 10, 3));
-	assert_false(ikev1_dpd_ack_matches(11, 10, 3)); /* never sent */
-	assert_true(ikev1_dpd_ack_matches(0xffffffff, 1, 3)); /* across the wrap */
-	assert_false(ikev1_dpd_ack_matches(2, 1, 3));
+	assert_false(ikev1_dpd_ack_matches(10, 10, 10)); /* nothing outstanding */
+	assert_true(ikev1_dpd_ack_matches(11, 10, 11));
+	assert_false(ikev1_dpd_ack_matches(10, 10, 11)); /* answered already: a duplicate */
+	assert_true(ikev1_dpd_ack_matches(11, 10, 13));	 /* a late answer still proves life */
+	assert_true(ikev1_dpd_ack_matches(13, 10, 13));
+	assert_false(ikev1_dpd_ack_matches(9, 10, 13));	 /* older than one answered */
+	assert_false(ikev1_dpd_ack_matches(14, 10, 13)); /* never sent */
+	/* across the wrap */
+	assert_true(ikev1_dpd_ack_matches(0xffffffff, 0xfffffffe, 1));
+	assert_true(ikev1_dpd_ack_matches(0, 0xfffffffe, 1));
+	assert_true(ikev1_dpd_ack_matches(1, 0xfffffffe, 1));
+	assert_false(ikev1_dpd_ack_matches(2, 0xfffffffe, 1));
+	assert_false(ikev1_dpd_ack_matches(0xfffffffe, 0xfffffffe, 1));
 }
 
 int main(void)
