@@ -3,8 +3,9 @@
  * Under an ISAKMP SA they are encrypted (IV = hash(last phase 1 block | M-ID)) and carry
  * HASH(1) = prf(SKEYID_a, M-ID | N/D).  We send a Delete for each established SA we
  * delete (IPsec SAs: our inbound SPI; the ISAKMP SA: its cookie pair), act on the
- * peer's Deletes, pass R-U-THERE(-ACK) to ikev1_dpd.c, and fail our pending negotiations on the peer's
- * error notifications.  Unprotected notifications are believed only before keys exist.
+ * peer's Deletes, hand R-U-THERE(-ACK) to ikev1_dpd.c, and fail our pending
+ * negotiations on the peer's error notifications.  Unprotected notifications are
+ * believed only before keys exist.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
