@@ -62,7 +62,7 @@ void ikev1_dpd_notify(struct ike_notify *n, uint16_t type, const uint8_t *icooki
 	memcpy(n->spi, icookie, IKEV1_COOKIE_LEN);
 	memcpy(n->spi + IKEV1_COOKIE_LEN, rcookie, IKEV1_COOKIE_LEN);
 	memcpy(data, &be, sizeof(be));
-	n->data = (struct ike_chunk){ data, sizeof(be) };
+	n->data = (struct ike_chunk){data, sizeof(be)};
 }
 
 const char *ikev1_dpd_parse(const struct ike_notify *n, uint32_t *seq)
@@ -261,9 +261,9 @@ static void peer_dead(struct state *isakmp)
 		if (c->routing == RT_UNROUTED && !connection_isakmp_only(c))
 			engine_route(c);
 		plog("DPD: states deleted; %s (dpdaction=hold)",
-		     c->routing == RT_ROUTED_PROSPECTIVE ?
-			     "eroute back to TRAP: traffic starts a new negotiation" :
-			     "no eroute to hold");
+		     c->routing == RT_ROUTED_PROSPECTIVE
+			     ? "eroute back to TRAP: traffic starts a new negotiation"
+			     : "no eroute to hold");
 		break;
 	}
 }

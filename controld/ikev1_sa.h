@@ -134,13 +134,13 @@ struct ikev1_sa {
 	struct ikev1_pending pending;	/* while a crypto helper works for it */
 
 	/* dead peer detection (RFC 3706), ISAKMP SA only: ikev1_dpd.c */
-	bool peer_dpd;		/* the peer sent the DPD vendor ID */
+	bool peer_dpd;		   /* the peer sent the DPD vendor ID */
 	struct evtimer *dpd_event; /* the next probe or timeout check */
-	uint32_t dpd_seq;	/* the last R-U-THERE we sent */
-	uint32_t dpd_acked;	/* the last one answered (at first: the one before the first) */
-	uint32_t dpd_unacked;	/* how many sent since an ACK last came (0: none) */
-	uint64_t dpd_since_ms;	/* evloop_now_ms() of the first unanswered one */
-	uint32_t dpd_peer_seq;	/* the peer's last R-U-THERE */
+	uint32_t dpd_seq;	   /* the last R-U-THERE we sent */
+	uint32_t dpd_acked;	   /* the last one answered (at first: the one before the first) */
+	uint32_t dpd_unacked;	   /* how many sent since an ACK last came (0: none) */
+	uint64_t dpd_since_ms;	   /* evloop_now_ms() of the first unanswered one */
+	uint32_t dpd_peer_seq;	   /* the peer's last R-U-THERE */
 	bool dpd_peer_seq_set;
 	uint64_t dpd_in_packets; /* inbound ESP packets of the connection, last probe time */
 };

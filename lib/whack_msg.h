@@ -116,9 +116,9 @@ struct whack_msg {
 	uint32_t keyingtries;	 /* 0: for ever */
 	char ike[WHACK_STR_MAX]; /* Libreswan ike= syntax; empty: defaults */
 	char esp[WHACK_STR_MAX];
-	uint32_t dpd_delay;	 /* seconds between R-U-THERE probes; 0: no DPD */
-	uint32_t dpd_timeout;	 /* seconds without an answer; 0: the default */
-	uint8_t dpd_action;	 /* enum whack_dpd_action */
+	uint32_t dpd_delay;   /* seconds between R-U-THERE probes; 0: no DPD */
+	uint32_t dpd_timeout; /* seconds without an answer; 0: the default */
+	uint8_t dpd_action;   /* enum whack_dpd_action */
 
 	uint32_t deletestate; /* state serial */
 
