@@ -400,10 +400,10 @@ static const char *h_ikev2(struct kw_ctx *c, int end, const char *v)
 	return NULL;
 }
 
-/* DPD (dpddelay=, dpdtimeout=, dpdaction=) is parsed and checked, not applied yet. */
+/* dpdaction=hold|clear|restart, in the order of enum whack_dpd_action. */
 static const char *h_dpdaction(struct kw_ctx *c, int end, const char *v)
 {
-	c->conn->dpdaction = (enum conf_dpd_action)(CONF_DPD_HOLD + c->choice);
+	c->conn->msg.dpd_action = (uint8_t)(WHACK_DPD_HOLD + c->choice);
 	return NULL;
 }
 
@@ -559,9 +559,8 @@ static const struct keyword keywords[] = {
 	CONN("connaddrfamily", .fn = h_family, .only = "ipv4|ipv6", .arg = 3),
 	CONN("keyexchange", .fn = h_ikev2, .only = "ike|ikev1|ikev2", .arg = 2),
 	CONN("ikev2", .fn = h_ikev2, .only = "no|never|permit|propose|insist|yes", .arg = 4),
-	/* DPD is parsed and checked but not applied yet: a later task implements it */
-	CONN("dpddelay", TIME(dpddelay, 86400)),
-	CONN("dpdtimeout", TIME(dpdtimeout, 86400)),
+	CONN("dpddelay", TIME(msg.dpd_delay, WHACK_MAX_DPDTIME)),
+	CONN("dpdtimeout", TIME(msg.dpd_timeout, WHACK_MAX_DPDTIME)),
 	CONN("dpdaction", .fn = h_dpdaction, .only = "hold|clear|restart"),
 	CONN("fragmentation", IGNORED), CONN("ike_frag", IGNORED),
 	CONN("nat-ikev1-method", IGNORED), CONN("initial-contact", IGNORED),

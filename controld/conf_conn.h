@@ -25,13 +25,6 @@ enum conf_auto {
 	CONF_AUTO_IGNORE, /* auto=ignore: not loaded at all */
 };
 
-enum conf_dpd_action {
-	CONF_DPD_UNSET,
-	CONF_DPD_HOLD,
-	CONF_DPD_CLEAR,
-	CONF_DPD_RESTART,
-};
-
 struct conf_conn {
 	struct whack_msg msg; /* ops = WHACK_OP_CONN; end[0] is left, end[1] right */
 	enum conf_auto autostart;
@@ -45,12 +38,6 @@ struct conf_conn {
 		uint16_t len;
 		uint8_t key[WHACK_KEY_MAX];
 	} rsasigkey[2];
-	/*
-	 * Dead peer detection: parsed and checked, but not applied yet -- a later task
-	 * implements DPD.  Seconds; 0: not given.
-	 */
-	uint32_t dpddelay, dpdtimeout;
-	enum conf_dpd_action dpdaction;
 };
 
 /*

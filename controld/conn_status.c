@@ -133,6 +133,10 @@ static void connection_status(const struct connection *c)
 		  "keyingtries: %u",
 		  prefix, c->ikelifetime, c->ipseclifetime, c->rekeymargin, c->rekeyfuzz,
 		  c->keyingtries);
+	if (c->dpd_delay != 0)
+		whack_log(RC_COMMENT, "%s:   dpd_delay: %us; dpd_timeout: %us; dpd_action: %s",
+			  prefix, c->dpd_delay, c->dpd_timeout,
+			  whack_dpd_action_name(c->dpd_action));
 	format_policy(c->policy, pol, sizeof(pol));
 	char dbgs[200] = "";
 	if (c->debugging != 0) {

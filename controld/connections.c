@@ -134,6 +134,9 @@ static enum rc_type fill_from_whack(struct connection *c, const struct whack_msg
 	c->rekeymargin = m->rekeymargin;
 	c->rekeyfuzz = m->rekeyfuzz;
 	c->keyingtries = m->keyingtries;
+	c->dpd_delay = m->dpd_delay;
+	c->dpd_timeout = m->dpd_timeout ? m->dpd_timeout : WHACK_DEFAULT_DPDTIMEOUT;
+	c->dpd_action = m->dpd_action ? (enum whack_dpd_action)m->dpd_action : WHACK_DPD_HOLD;
 	c->ike_str = xstrdup_or_null(m->ike);
 	c->esp_str = xstrdup_or_null(m->esp);
 	if ((err = alg_parse_ike(m->ike, &c->ike_algs)) != NULL ||
@@ -183,6 +186,8 @@ enum rc_type connection_add(const struct whack_msg *m, const char **why)
 		plog("warning: rekeymargin %us is not less than the lifetimes; SAs will be "
 		     "replaced at half their lifetime instead",
 		     c->rekeymargin);
+	if (c->dpd_delay == 0 && (m->dpd_timeout != 0 || m->dpd_action != WHACK_DPD_DEFAULT))
+		plog("warning: dpdtimeout or dpdaction without dpddelay: no dead peer detection");
 	if (pluto.listening)
 		connection_orient(c, true);
 	plog("added connection description");

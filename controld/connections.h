@@ -58,6 +58,9 @@ struct connection {
 	char *ike_str, *esp_str;      /* as configured (NULL: defaults) */
 	struct alg_list ike_algs, esp_algs;
 	uint32_t debugging;	      /* added while dealing with this connection */
+	/* dead peer detection (RFC 3706, ikev1_dpd.c): seconds; dpd_delay 0: none */
+	uint32_t dpd_delay, dpd_timeout;
+	enum whack_dpd_action dpd_action; /* never WHACK_DPD_DEFAULT once added */
 
 	enum routing routing;
 	bool route_wanted;	      /* routed by whack --route or auto=route, not just for an SA */

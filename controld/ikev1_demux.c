@@ -95,6 +95,7 @@ static void free_proto(struct state *st)
 	struct ikev1_sa *sa = ikev1_sa(st);
 
 	ikev1_halfopen_leave(st);
+	ikev1_dpd_stop(st);
 	crypto_dh_free(sa->dh);
 	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
@@ -676,6 +677,7 @@ static void established(struct state *st)
 	ikev1_schedule_lifetime(st);
 	if (state_is_phase1(st->kind)) {
 		c->newest_isakmp_sa = st->serial;
+		ikev1_dpd_start(st);
 		if (pluto.uniqueids)
 			ikev1_unique_ids(st);
 		if (sa->initiator && sa->want_phase2 && !connection_isakmp_only(c)) {

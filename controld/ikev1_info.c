@@ -3,8 +3,9 @@
  * Under an ISAKMP SA they are encrypted (IV = hash(last phase 1 block | M-ID)) and carry
  * HASH(1) = prf(SKEYID_a, M-ID | N/D).  We send a Delete for each established SA we
  * delete (IPsec SAs: our inbound SPI; the ISAKMP SA: its cookie pair), act on the
- * peer's Deletes, answer R-U-THERE, and fail our pending negotiations on the peer's
- * error notifications.  Unprotected notifications are believed only before keys exist.
+ * peer's Deletes, hand R-U-THERE(-ACK) to ikev1_dpd.c, and fail our pending
+ * negotiations on the peer's error notifications.  Unprotected notifications are
+ * believed only before keys exist.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -53,6 +54,13 @@ static void info_send(struct state *isakmp, const struct info_item *it)
 	    !ikev1_encrypt_finish(&o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, iv))
 		return;
 	ikev1_send_raw(p1, cursor_out_data(&o), cursor_out_len(&o));
+}
+
+void ikev1_info_send_notification(struct state *isakmp, const struct ike_notify *n)
+{
+	struct info_item it = { .n = *n };
+
+	info_send(isakmp, &it);
 }
 
 void ikev1_info_send_notify(struct state *isakmp, uint16_t type, uint8_t protocol,
@@ -201,11 +209,8 @@ static void handle_notify(struct state *isakmp, const struct ike_payload *p)
 	}
 	switch (n.type) {
 	case ISAKMP_N_R_U_THERE:
-		ikev1_info_send_notify(isakmp, ISAKMP_N_R_U_THERE_ACK, n.protocol, n.spi,
-				       n.spi_size);
-		return;
 	case ISAKMP_N_R_U_THERE_ACK:
-		dbg(DBG_CONTROL, "R_U_THERE_ACK received");
+		ikev1_dpd_receive(isakmp, &n);
 		return;
 	case ISAKMP_N_INITIAL_CONTACT:
 		plog("received INITIAL_CONTACT");

@@ -231,12 +231,13 @@ void ikev1_main_outI1(struct connection *c, struct ctl_client *whack, unsigned k
 	cursor_out_init(&o, buf, sizeof(buf));
 	ikev1_start_msg(&o, sa, ISAKMP_XCHG_MAIN, 0, 0);
 	size_t sa_at = cursor_out_len(&o);
-	if (!ikev1_spdb_emit_p1(&o, c) || !ike_codec_emit_finish(&o)) {
+	bool built = ikev1_spdb_emit_p1(&o, c);
+	size_t body_len = cursor_out_len(&o) - sa_at - sizeof(struct isakmp_generic);
+	if (!built || !ikev1_dpd_emit_vid(&o) || !ike_codec_emit_finish(&o)) {
 		ikev1_log_done(prev);
 		ikev1_fail(st, RC_INTERNALERR, "cannot build the first Main Mode message");
 		return;
 	}
-	size_t body_len = cursor_out_len(&o) - sa_at - sizeof(struct isakmp_generic);
 	sa->sai_b = malloc(body_len);
 	if (sa->sai_b != NULL) {
 		memcpy(sa->sai_b, cursor_out_window(&o, sa_at + sizeof(struct isakmp_generic),
@@ -292,9 +293,10 @@ enum ikev1_stf ikev1_main_inI1_outR1(struct state *st, struct ikev1_msg *m)
 		return STF_FATAL;
 	memcpy(sa->sai_b, p->body.ptr, p->body.len);
 	sa->sai_b_len = p->body.len;
+	ikev1_dpd_note_vids(st, m);
 	ikev1_start_msg(&m->out, sa, ISAKMP_XCHG_MAIN, 0, 0);
 	ikev1_spdb_emit_reply(&m->out, prop, trans, NULL, 0);
-	m->have_reply = ike_codec_emit_finish(&m->out);
+	m->have_reply = ikev1_dpd_emit_vid(&m->out) && ike_codec_emit_finish(&m->out);
 	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
@@ -342,6 +344,7 @@ enum ikev1_stf ikev1_main_inR1_outI2(struct state *st, struct ikev1_msg *m)
 		return STF_FATAL;
 	}
 	memcpy(sa->rcookie, m->d->hdr.rcookie, IKEV1_COOKIE_LEN);
+	ikev1_dpd_note_vids(st, m);
 	struct ikev1_job *j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_KE, sa, sa->p1.group);
 	if (j == NULL || !new_nonce(sa->ni, &sa->ni_len)) {
 		ikev1_job_free(j);

@@ -139,6 +139,17 @@ struct ikev1_sa {
 	uint64_t expire_ms;	/* evloop_now_ms() when it expires */
 
 	struct ikev1_pending pending;	/* while a crypto helper works for it */
+
+	/* dead peer detection (RFC 3706), ISAKMP SA only: ikev1_dpd.c */
+	bool peer_dpd;		   /* the peer sent the DPD vendor ID */
+	struct evtimer *dpd_event; /* the next probe or timeout check */
+	uint32_t dpd_seq;	   /* the last R-U-THERE we sent */
+	uint32_t dpd_acked;	   /* the last one answered (at first: the one before the first) */
+	uint32_t dpd_unacked;	   /* how many sent since an ACK last came (0: none) */
+	uint64_t dpd_since_ms;	   /* evloop_now_ms() of the first unanswered one */
+	uint32_t dpd_peer_seq;	   /* the peer's last R-U-THERE */
+	bool dpd_peer_seq_set;
+	uint64_t dpd_in_packets; /* inbound ESP packets of the connection, last probe time */
 };
 
 static inline struct ikev1_sa *ikev1_sa(const struct state *st)
@@ -350,8 +361,45 @@ void ikev1_info_send_delete(struct state *st);
 /* An encrypted Notification under an ISAKMP SA. */
 void ikev1_info_send_notify(struct state *isakmp, uint16_t type, uint8_t protocol,
 			    const uint8_t *spi, uint8_t spi_size);
+/* The same for a notification made by the caller, without logging it. */
+void ikev1_info_send_notification(struct state *isakmp, const struct ike_notify *n);
 /* A Notification in the clear (Main Mode before keys exist). */
 void ikev1_info_send_clear_notify(struct ikev1_msg *m, uint16_t type);
+
+/* ikev1_dpd.c: dead peer detection (RFC 3706) */
+#define IKEV1_DPD_VID_LEN 16
+extern const uint8_t ikev1_dpd_vid[IKEV1_DPD_VID_LEN];
+/* Append the DPD vendor ID (we always send it in MI1 and MR1). */
+bool ikev1_dpd_emit_vid(struct cursor_out *o);
+/* Note whether m's vendor IDs include DPD (MI1 / MR1) into the ISAKMP SA's state. */
+void ikev1_dpd_note_vids(struct state *st, const struct ikev1_msg *m);
+/* An ISAKMP SA is established: probe its peer if both sides want DPD. */
+void ikev1_dpd_start(struct state *st);
+/* The state goes: cancel its DPD timer. */
+void ikev1_dpd_stop(struct state *st);
+/* A R-U-THERE or R-U-THERE-ACK received under the ISAKMP SA isakmp. */
+void ikev1_dpd_receive(struct state *isakmp, const struct ike_notify *n);
+/* For --status of an ISAKMP SA: "; DPD ..." or "". */
+void ikev1_dpd_status(const struct state *st, char *buf, size_t len);
+/*
+ * The wire format, for tests too: a R-U-THERE(-ACK) under the cookies with seq as its
+ * data (data: 4 bytes of storage n->data points to); and the reverse, NULL or why not.
+ */
+void ikev1_dpd_notify(struct ike_notify *n, uint16_t type, const uint8_t *icookie,
+		      const uint8_t *rcookie, uint32_t seq, uint8_t *data);
+const char *ikev1_dpd_parse(const struct ike_notify *n, uint32_t *seq);
+/* Is the notification's SPI this cookie pair (as RFC 3706 says it should be)? */
+bool ikev1_dpd_cookies_match(const struct ike_notify *n, const uint8_t *icookie,
+			     const uint8_t *rcookie);
+/* Is the vendor ID DPD's (its major version 1, any minor)? */
+bool ikev1_dpd_vid_match(const uint8_t *vid, size_t len);
+/* Sequence numbers (RFC 1982 arithmetic): is seq after last? */
+bool ikev1_dpd_seq_after(uint32_t seq, uint32_t last);
+/*
+ * Does an ACK for seq answer a R-U-THERE we sent (up to last) that no ACK has answered yet
+ * (all up to acked are)?  A late answer to an earlier probe counts: it proves life too.
+ */
+bool ikev1_dpd_ack_matches(uint32_t seq, uint32_t acked, uint32_t last);
 
 /* ikev1_spdb.c */
 bool ikev1_spdb_emit_p1(struct cursor_out *o, const struct connection *c);

@@ -47,8 +47,11 @@ void ikev1_timer_status(const struct state *st, char *buf, size_t len)
 		snprintf(buf, len, "no event");
 		return;
 	}
-	snprintf(buf, len, "%s in %llus", event_names[st->event_type],
-		 (unsigned long long)(evloop_timer_remaining(st->event) / 1000));
+	char dpd[80];
+
+	ikev1_dpd_status(st, dpd, sizeof(dpd));
+	snprintf(buf, len, "%s in %llus%s", event_names[st->event_type],
+		 (unsigned long long)(evloop_timer_remaining(st->event) / 1000), dpd);
 }
 
 /* The next keying attempt, as --keyingtries allows (0: for ever). */

@@ -64,6 +64,9 @@ static const struct field fields[] = {
 	F(19, FK_U32, debug_off, "debug off"),
 	F(20, FK_ADDR, oppo_here, "oppohere"),
 	F(21, FK_ADDR, oppo_there, "oppothere"),
+	F(22, FK_U32, dpd_delay, "dpddelay"),
+	F(23, FK_U32, dpd_timeout, "dpdtimeout"),
+	F(24, FK_U8, dpd_action, "dpdaction"),
 	END_FIELDS(100, 0),
 	END_FIELDS(200, 1),
 };
@@ -290,6 +293,10 @@ static const char *check_values(const struct whack_msg *m)
 		return "unknown debug classes";
 	if (!af_ok(m->host_af) || !af_ok(m->tunnel_af))
 		return "bad address family";
+	if (m->dpd_delay > WHACK_MAX_DPDTIME || m->dpd_timeout > WHACK_MAX_DPDTIME)
+		return "dpddelay or dpdtimeout exceeds the maximum";
+	if (m->dpd_action > WHACK_DPD_ACTION_MAX)
+		return "bad dpdaction";
 	for (int e = 0; e < 2; e++) {
 		if (m->end[e].host_type > WHACK_HOST_DEFAULTROUTE)
 			return "bad host type";
@@ -337,6 +344,27 @@ const char *whack_msg_decode(const uint8_t *buf, size_t len, struct whack_msg *m
 		off += 4 + n;
 	}
 	return check_values(m);
+}
+
+static const char *const dpd_action_names[] = {
+	[WHACK_DPD_DEFAULT] = "hold",
+	[WHACK_DPD_HOLD] = "hold",
+	[WHACK_DPD_CLEAR] = "clear",
+	[WHACK_DPD_RESTART] = "restart",
+};
+
+const char *whack_dpd_action_name(unsigned action)
+{
+	return action <= WHACK_DPD_ACTION_MAX ? dpd_action_names[action] : NULL;
+}
+
+enum whack_dpd_action whack_dpd_action_lookup(const char *word)
+{
+	for (unsigned a = WHACK_DPD_HOLD; a <= WHACK_DPD_ACTION_MAX; a++) {
+		if (strcmp(word, dpd_action_names[a]) == 0)
+			return (enum whack_dpd_action)a;
+	}
+	return WHACK_DPD_DEFAULT;
 }
 
 int whack_rc_exit_status(int rc)

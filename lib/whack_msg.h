@@ -70,6 +70,15 @@ enum policy_bit {
 #define POLICY_SHUNT_MASK (POLICY_SHUNT_PASS | POLICY_SHUNT_DROP | POLICY_SHUNT_REJECT)
 #define POLICY_ALL ((1u << 14) - 1)
 
+/* dpdaction= / --dpdaction: what to do when the peer stops answering R-U-THERE. */
+enum whack_dpd_action {
+	WHACK_DPD_DEFAULT = 0, /* not given: hold */
+	WHACK_DPD_HOLD,	       /* delete the SAs, put the TRAP eroute back */
+	WHACK_DPD_CLEAR,       /* delete the SAs and the eroute */
+	WHACK_DPD_RESTART,     /* delete the SAs and negotiate again at once */
+};
+#define WHACK_DPD_ACTION_MAX WHACK_DPD_RESTART
+
 enum whack_host_type {
 	WHACK_HOST_NONE = 0, /* not given */
 	WHACK_HOST_ADDR,
@@ -107,6 +116,9 @@ struct whack_msg {
 	uint32_t keyingtries;	 /* 0: for ever */
 	char ike[WHACK_STR_MAX]; /* Libreswan ike= syntax; empty: defaults */
 	char esp[WHACK_STR_MAX];
+	uint32_t dpd_delay;   /* seconds between R-U-THERE probes; 0: no DPD */
+	uint32_t dpd_timeout; /* seconds without an answer; 0: the default */
+	uint8_t dpd_action;   /* enum whack_dpd_action */
 
 	uint32_t deletestate; /* state serial */
 
@@ -132,6 +144,9 @@ struct whack_msg {
 #define WHACK_DEFAULT_REKEYMARGIN 540
 #define WHACK_DEFAULT_REKEYFUZZ 100
 #define WHACK_DEFAULT_KEYINGTRIES 3
+/* Dead peer detection (RFC 3706): Libreswan's default timeout and the bound of both times. */
+#define WHACK_DEFAULT_DPDTIMEOUT 120
+#define WHACK_MAX_DPDTIME 86400
 
 /* Zero the message and fill in the connection form's defaults. */
 void whack_msg_init(struct whack_msg *m);
@@ -178,6 +193,11 @@ enum rc_type {
 	RC_NEW_STATE = 100,    /* + the new state's number: progress */
 	RC_NOTIFICATION = 200, /* + an IKE notification type */
 };
+
+/* "hold", "clear", "restart" (WHACK_DPD_DEFAULT: "hold"); NULL for a bad value. */
+const char *whack_dpd_action_name(unsigned action);
+/* The action a dpdaction word names, or WHACK_DPD_DEFAULT if none does. */
+enum whack_dpd_action whack_dpd_action_lookup(const char *word);
 
 /* Exit status for a reply line's code, or -1 if the line does not set it. */
 int whack_rc_exit_status(int rc);

@@ -37,7 +37,7 @@ enum opt {
 	O_PSK, O_RSASIG, O_ENCRYPT, O_AUTHENTICATE, O_COMPRESS, O_TUNNEL, O_PFS,
 	O_DISABLEARRIVALCHECK, O_IPV4, O_IPV6, O_TUNNELIPV4, O_TUNNELIPV6, O_IKELIFETIME,
 	O_IPSECLIFETIME, O_REKEYMARGIN, O_REKEYFUZZ, O_KEYINGTRIES, O_DONTREKEY, O_DELETE,
-	O_IKE, O_ESP,
+	O_IKE, O_ESP, O_DPDDELAY, O_DPDTIMEOUT, O_DPDACTION,
 	/* other forms */
 	O_KEYID, O_ADDKEY, O_PUBKEYRSA, O_MYID, O_LISTEN, O_UNLISTEN, O_ROUTE, O_UNROUTE,
 	O_INITIATE, O_TERMINATE, O_ASYNC, O_OPPOHERE, O_OPPOTHERE, O_DELETESTATE, O_STATUS,
@@ -84,6 +84,9 @@ static const struct option long_opts[] = {
 	{ "delete", no_argument, NULL, O_DELETE },
 	{ "ike", required_argument, NULL, O_IKE },
 	{ "esp", required_argument, NULL, O_ESP },
+	{ "dpddelay", required_argument, NULL, O_DPDDELAY },
+	{ "dpdtimeout", required_argument, NULL, O_DPDTIMEOUT },
+	{ "dpdaction", required_argument, NULL, O_DPDACTION },
 	{ "keyid", required_argument, NULL, O_KEYID },
 	{ "addkey", no_argument, NULL, O_ADDKEY },
 	{ "pubkeyrsa", required_argument, NULL, O_PUBKEYRSA },
@@ -130,6 +133,7 @@ static const char usage_text[] =
 	"        [--pfs] [--disablearrivalcheck] [--ipv4|--ipv6] [--tunnelipv4|--tunnelipv6]\n"
 	"        [--ikelifetime S] [--ipseclifetime S] [--rekeymargin S] [--rekeyfuzz PCT]\n"
 	"        [--keyingtries N] [--dontrekey] [--delete] [--ike ALGS] [--esp ALGS]\n"
+	"        [--dpddelay S [--dpdtimeout S] [--dpdaction hold|clear|restart]]\n"
 	"  whack --keyid ID [--addkey] [--pubkeyrsa KEY]\n"
 	"  whack --myid ID\n"
 	"  whack --listen | --unlisten\n"
@@ -361,6 +365,17 @@ static void parse_policy_opt(struct parse *p, int c, const char *arg)
 	case O_KEYINGTRIES:
 		m->keyingtries = (uint32_t)parse_number("keyingtries", arg, 1000000);
 		break;
+	case O_DPDDELAY:
+		m->dpd_delay = (uint32_t)parse_number("dpddelay", arg, WHACK_MAX_DPDTIME);
+		break;
+	case O_DPDTIMEOUT:
+		m->dpd_timeout = (uint32_t)parse_number("dpdtimeout", arg, WHACK_MAX_DPDTIME);
+		break;
+	case O_DPDACTION:
+		m->dpd_action = (uint8_t)whack_dpd_action_lookup(arg);
+		if (m->dpd_action == WHACK_DPD_DEFAULT)
+			die("--dpdaction: `%s' is not hold, clear or restart", arg);
+		break;
 	case O_IKE:
 	case O_ESP: {
 		struct alg_list list;
@@ -506,7 +521,7 @@ static void parse_opt(struct parse *p, int c, const char *arg, const char *optna
 		parse_debug_name(p, arg, c == O_NODEBUG);
 		break;
 	default:
-		if (c >= O_PSK && c <= O_ESP)
+		if (c >= O_PSK && c <= O_DPDACTION)
 			parse_policy_opt(p, c, arg);
 		else
 			parse_other_opt(p, c, arg);
@@ -563,6 +578,8 @@ static void check_conn(struct parse *p)
 	if ((m->end[0].has_client || m->end[1].has_client) && !(m->policy & ipsec))
 		die("--client requires --encrypt, --authenticate, --compress or --pfs "
 		    "(a connection without them builds only an ISAKMP SA)");
+	if ((m->dpd_timeout != 0 || m->dpd_action != WHACK_DPD_DEFAULT) && m->dpd_delay == 0)
+		die("--dpdtimeout and --dpdaction require --dpddelay");
 	if ((m->policy & POLICY_TUNNEL) && !(m->policy & (POLICY_ENCRYPT | POLICY_AUTHENTICATE)))
 		die("--tunnel must be used with --encrypt or --authenticate");
 	if (m->end[0].host_type != WHACK_HOST_ADDR && m->end[1].host_type != WHACK_HOST_ADDR &&

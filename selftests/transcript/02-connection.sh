@@ -60,4 +60,14 @@ routing() {
 }
 t_run "whack --status (the ends of dns and default)" routing
 
+# dead peer detection: shown in --status when --dpddelay is given; the timeout and
+# action default to 120 s and hold
+t_whack --name dpd --host 10.0.0.1 --to --host 10.0.0.3 --psk --dpddelay 30 \
+	--dpdtimeout 150 --dpdaction restart
+t_whack --name dpddefault --host 10.0.0.1 --to --host 10.0.0.4 --psk --dpddelay 5
+dpd_lines() {
+	"$WHACK" --ctlbase "$CTLBASE" --status | grep -E '^000 "dpd(default)?":.*dpd_'
+}
+t_run "whack --status (the DPD settings)" dpd_lines
+
 t_done

@@ -50,6 +50,9 @@ t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --rekeyfuzz -1
 t_whack --name x --host 10.0.0.1 --ikeport 0 --to --host 10.0.0.2
 t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --ike blowfish-sha1
 t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --encrypt --esp aes128-null
+t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --dpddelay 86401
+t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --dpddelay 10 --dpdaction none
+t_whack --name x --host 10.0.0.1 --to --host 10.0.0.2 --dpdtimeout 60
 
 "$WHACK" --ctlbase "$CTLBASE" --status >/dev/null 2>&1
 t_log_unchanged "nothing reached pluto: its log shows nothing new"

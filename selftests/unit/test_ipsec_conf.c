@@ -333,6 +333,31 @@ static void test_default_and_also(void **state)
 	free(cc);
 }
 
+/* dpddelay=, dpdtimeout= (time units), dpdaction= go into the request. */
+static void test_dpd(void **state)
+{
+	struct conf_errors errs = {0};
+	struct ipsec_conf *conf;
+	struct conf_conn *cc = malloc(sizeof(*cc));
+
+	write_file(conf_path, "conn %default\n\tdpddelay=30\n"
+			      "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tdpdtimeout=2m\n"
+			      "\tdpdaction=restart\n"
+			      "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tdpddelay=\n");
+	assert_true(ipsec_conf_load(conf_path, &conf, &errs));
+	assert_true(conf_conn_to_whack(ipsec_conf_find_conn(conf, "a"), cc, &errs));
+	assert_int_equal(cc->msg.dpd_delay, 30);
+	assert_int_equal(cc->msg.dpd_timeout, 120);
+	assert_int_equal(cc->msg.dpd_action, WHACK_DPD_RESTART);
+	assert_true(conf_conn_to_whack(ipsec_conf_find_conn(conf, "b"), cc, &errs));
+	assert_int_equal(cc->msg.dpd_delay, 0); /* empty: unset */
+	assert_int_equal(cc->msg.dpd_action, WHACK_DPD_DEFAULT);
+	assert_int_equal(errs.n, 0);
+	ipsec_conf_free(conf);
+	conf_errors_free(&errs);
+	free(cc);
+}
+
 /* leftrsasigkey=0s...: kept beside the request, for the end's id or host address. */
 static void test_rsasigkey(void **state)
 {
@@ -571,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_also_loop),
 		cmocka_unit_test(test_also_missing),
 		cmocka_unit_test(test_bad_address),
+		cmocka_unit_test(test_dpd),
 		cmocka_unit_test(test_bad_subnet),
 		cmocka_unit_test(test_bad_time),
 		cmocka_unit_test(test_over_max_lifetime),

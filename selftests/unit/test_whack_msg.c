@@ -28,6 +28,9 @@ enum {
 	T_HOST_AF = 5,
 	T_TUNNEL_AF = 6,
 	T_DEBUG_ON = 18,
+	T_DPD_DELAY = 22,
+	T_DPD_TIMEOUT = 23,
+	T_DPD_ACTION = 24,
 	T_LEFT_HOST_TYPE = 101,
 	T_LEFT_HOST = 102,
 	T_LEFT_CLIENT = 106,
@@ -91,6 +94,9 @@ static void fill_full(struct whack_msg *m)
 	m->keyingtries = 7;
 	strcpy(m->ike, "aes256-sha2_256-modp2048");
 	strcpy(m->esp, "aes_gcm256");
+	m->dpd_delay = 30;
+	m->dpd_timeout = 150;
+	m->dpd_action = WHACK_DPD_RESTART;
 	m->deletestate = 42;
 	strcpy(m->keyid, "@peer.example.com");
 	m->pubkey_len = 260;
@@ -284,7 +290,7 @@ static void test_reject_unknown_tag(void **state)
 	uint8_t v[4] = {0};
 
 	assert_decode_err(decode_one(999, v, 4), "unknown field 999");
-	assert_decode_err(decode_one(22, v, 4), "unknown field 22");
+	assert_decode_err(decode_one(25, v, 4), "unknown field 25");
 	assert_decode_err(decode_one(0, v, 4), "unknown field 0");
 	assert_decode_err(decode_one(65535, v, 4), "unknown field 65535");
 }
@@ -385,6 +391,24 @@ static void test_reject_bad_enum_values(void **state)
 	v = 7;
 	assert_decode_err(decode_one(T_HOST_AF, &v, 1), NULL);
 	assert_decode_err(decode_one(T_TUNNEL_AF, &v, 1), NULL);
+	v = WHACK_DPD_ACTION_MAX + 1;
+	assert_decode_err(decode_one(T_DPD_ACTION, &v, 1), NULL);
+}
+
+/* DPD times are bounded as ipsec.conf bounds them; the bound itself is accepted. */
+static void test_dpd_times(void **state)
+{
+	uint8_t v[4];
+
+	put32(v, WHACK_MAX_DPDTIME + 1);
+	assert_decode_err(decode_one(T_DPD_DELAY, v, 4), NULL);
+	assert_decode_err(decode_one(T_DPD_TIMEOUT, v, 4), NULL);
+	put32(v, WHACK_MAX_DPDTIME);
+	assert_null(decode_one(T_DPD_TIMEOUT, v, 4));
+	assert_int_equal(out->dpd_timeout, WHACK_MAX_DPDTIME);
+	v[0] = WHACK_DPD_CLEAR;
+	assert_null(decode_one(T_DPD_ACTION, v, 1));
+	assert_int_equal(out->dpd_action, WHACK_DPD_CLEAR);
 }
 
 /* As unknown operation bits are refused, so are unknown flag, policy and debug bits. */
@@ -508,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_reject_unknown_op),
 		cmocka_unit_test(test_reject_long_pubkey),
 		cmocka_unit_test(test_reject_bad_enum_values),
+		cmocka_unit_test(test_dpd_times),
 		cmocka_unit_test(test_reject_unknown_bits),
 		cmocka_unit_test(test_reject_improper_subnet),
 		cmocka_unit_test(test_rc_exit_status),
