@@ -351,7 +351,7 @@ EOF
 	R[ss.start0]=$(($(now_ms) - t0))
 	R[ss.rss0]=$(rss_kb "$daemon_pid")
 	load ss.load sw --load-conns --file "$S/swanctl.conf"
-	R[ss.count]=$(sw --list-conns | grep -c '^c[0-9]*: IKEv1')
+	R[ss.count]=$(sw --list-conns 2>/dev/null | grep -c '^c[0-9]*: IKEv1')
 	status5 ss.status sw --list-conns
 	R[ss.rss]=$(rss_kb "$daemon_pid")
 	t0=$(now_ms)
@@ -368,7 +368,7 @@ ratio() { # A B: A/B to two decimals, or - when either is missing
 	if [ -z "$a" ] || [ -z "$b" ] || [ "$b" -eq 0 ]; then
 		echo -
 	else
-		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'
+		awk -v a="$a" -v b="$b" 'BEGIN { printf (a / b < 0.1 ? "%.3f" : "%.2f"), a / b }'
 	fi
 }
 
