@@ -1,5 +1,6 @@
 /* Loading ipsec.conf (config setup, conns) and ipsec.secrets into the running pluto. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,11 @@ void pluto_load_config_conns(const struct pluto_startup *st)
 	     skipped ? "; some were skipped: see the errors above" : "");
 	ipsec_conf_free(conf);
 	conf = NULL;
+	/*
+	 * The parsed file lay between the connections made from it: give its pages back
+	 * (10,000 conns: 8 MB of the 30 MB pluto would otherwise keep).
+	 */
+	malloc_trim(0);
 }
 
 /* ipsec.secrets: with errors, the previous secrets stay (at start-up: the good entries). */

@@ -11,8 +11,18 @@
 #include "log.h"
 #include "pluto.h"
 #include "state.h"
+#include "strmap.h"
 
 struct connection *connections;
+/*
+ * With thousands of connections, adding each must not scan all the others: the names of
+ * the permanent and template connections are indexed, and the list's last element is
+ * remembered. Instances (ikev1_main.c) are appended behind that element without telling
+ * us, so connection_link() walks on from it to the true end; it is moved back when the
+ * element is unlinked.
+ */
+static struct strmap by_name = STRMAP_INIT;
+static struct connection *last;
 
 static char *xstrdup_or_null(const char *s)
 {
@@ -61,11 +71,12 @@ static void connection_free(struct connection *c)
 
 static void connection_link(struct connection *c)
 {
-	struct connection **pp = &connections;
+	struct connection **pp = last != NULL ? &last->next : &connections;
 
 	while (*pp != NULL)
 		pp = &(*pp)->next;
 	*pp = c;
+	last = c;
 }
 
 static char *dup_or_null(const char *s, bool *ok)
@@ -175,6 +186,10 @@ enum rc_type connection_add(const struct whack_msg *m, const char **why)
 		return RC_INTERNALERR;
 	}
 	enum rc_type rc = fill_from_whack(c, m, why);
+	if (rc == RC_SUCCESS && strmap_put(&by_name, c->name, c) < 0) {
+		*why = "out of memory";
+		rc = RC_INTERNALERR;
+	}
 	if (rc != RC_SUCCESS) {
 		connection_free(c);
 		return rc;
@@ -196,28 +211,32 @@ enum rc_type connection_add(const struct whack_msg *m, const char **why)
 
 struct connection *connection_find(const char *name)
 {
-	for (struct connection *c = connections; c != NULL; c = c->next) {
-		if (c->kind != CK_INSTANCE && strcmp(c->name, name) == 0)
-			return c;
-	}
-	return NULL;
+	return strmap_get(&by_name, name);
 }
 
 static void connection_unlink(struct connection *c)
 {
+	struct connection *prev = NULL;
+
+	if (c->kind != CK_INSTANCE && strmap_get(&by_name, c->name) == c)
+		strmap_del(&by_name, c->name);
 	for (struct connection **pp = &connections; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
+			if (last == c)
+				last = prev;
 			return;
 		}
+		prev = *pp;
 	}
 }
 
 void connection_delete(struct connection *c)
 {
 	c->deleting = true;
-	/* instances die with their template */
-	for (struct connection *i = connections, *next; i != NULL; i = next) {
+	/* instances die with their template (only a template that made some has any) */
+	for (struct connection *i = connections, *next;
+	     c->kind == CK_TEMPLATE && c->next_instance_no > 1 && i != NULL; i = next) {
 		next = i->next;
 		if (i->kind == CK_INSTANCE && i->template == c) {
 			connection_delete(i);
@@ -265,6 +284,7 @@ void connection_delete_all(void)
 {
 	while (connections != NULL)
 		connection_delete(connections);
+	strmap_free(&by_name);
 }
 
 uint32_t connection_debugging(const struct connection *c)

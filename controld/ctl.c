@@ -27,6 +27,7 @@ struct ctl_client {
 	unsigned holds;	   /* states streaming progress to this client */
 	bool done;	   /* request handled; close once no state holds it and all is sent */
 	bool dropping;	   /* output overflowed: discard and close */
+	bool out_ref;	   /* output waits for the socket: that holds a reference */
 	struct evtimer *deadline;
 };
 
@@ -36,6 +37,21 @@ static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 const char *ctl_socket_path(void)
 {
 	return sock_path;
+}
+
+/*
+ * Output that the socket cannot take yet keeps the client alive (out_ref) until it is sent
+ * or the client is gone: without it, a request done before its reply is out would free the
+ * rest of the reply (a --status listing larger than the socket buffer, read slowly).
+ * Whoever drops it holds a reference of its own, so this never frees c (and when the last
+ * reference goes, out_ref is not among them).
+ */
+static void out_ref_drop(struct ctl_client *c)
+{
+	if (c->out_ref) {
+		c->out_ref = false;
+		c->refs--;
+	}
 }
 
 static void client_close(struct ctl_client *c)
@@ -49,6 +65,7 @@ static void client_close(struct ctl_client *c)
 		evloop_timer_cancel(c->deadline);
 		c->deadline = NULL;
 	}
+	out_ref_drop(c); /* nothing more can be sent */
 }
 
 static void client_unref(struct ctl_client *c)
@@ -76,6 +93,10 @@ static void client_flush(struct ctl_client *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			evloop_mod_fd(c->fd, EPOLLOUT);
+			if (!c->out_ref) {
+				c->out_ref = true;
+				c->refs++;
+			}
 			return;
 		}
 		if (n <= 0) {
@@ -85,6 +106,7 @@ static void client_flush(struct ctl_client *c)
 		c->out_off += (size_t)n;
 	}
 	c->out_len = c->out_off = 0;
+	out_ref_drop(c);
 	if (c->fd >= 0 && ((c->done && c->holds == 0) || c->dropping))
 		client_close(c);
 	else if (c->fd >= 0)

@@ -15,6 +15,7 @@ struct ipsec_conf {
 	struct conf_section **tail;
 	struct conf_section *setup; /* the (first) config setup */
 	struct conf_section *deflt; /* every conn %default, merged */
+	struct strmap conns;	    /* the conns by name */
 	char **files;		    /* the names of the files read, for conf_kv.file */
 	size_t nfiles;
 	bool too_deep; /* the include nesting limit was hit: follow no more includes */
@@ -52,10 +53,8 @@ void conf_error_add(struct conf_errors *e, bool warning, const char *file, unsig
 	va_start(ap, fmt);
 	vsnprintf(text + o, sizeof(text) - o, fmt, ap);
 	va_end(ap);
-	for (size_t i = 0; i < e->n; i++) {
-		if (strcmp(e->v[i].msg, text) == 0)
-			return;
-	}
+	if (strmap_get(&e->seen, text) != NULL)
+		return;
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 8;
 		struct conf_error *v = realloc(e->v, cap * sizeof(*v));
@@ -64,9 +63,14 @@ void conf_error_add(struct conf_errors *e, bool warning, const char *file, unsig
 		e->v = v;
 		e->cap = cap;
 	}
-	e->v[e->n].msg = strdup(text);
-	if (e->v[e->n].msg == NULL)
+	char *msg = strdup(text);
+	if (msg == NULL)
 		return;
+	if (strmap_put(&e->seen, msg, msg) < 0) {
+		free(msg);
+		return;
+	}
+	e->v[e->n].msg = msg;
 	e->v[e->n++].warning = warning;
 	if (!warning)
 		e->nerrors++;
@@ -77,6 +81,7 @@ void conf_errors_free(struct conf_errors *e)
 	for (size_t i = 0; i < e->n; i++)
 		free(e->v[i].msg);
 	free(e->v);
+	strmap_free(&e->seen);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -140,6 +145,12 @@ static struct conf_section *new_section(struct reader *r, enum conf_section_kind
 	s->kind = kind;
 	s->file = r->file;
 	s->line = r->line;
+	if (kind == CONF_CONN && strmap_put(&r->conf->conns, s->name, s) < 0) {
+		free(s->name);
+		free(s);
+		conf_error_add(r->errs, false, r->file, r->line, "out of memory");
+		return NULL;
+	}
 	*r->conf->tail = s;
 	r->conf->tail = &s->next;
 	return s;
@@ -573,6 +584,7 @@ void ipsec_conf_free(struct ipsec_conf *conf)
 	for (size_t i = 0; i < conf->nfiles; i++)
 		free(conf->files[i]);
 	free(conf->files);
+	strmap_free(&conf->conns);
 	free(conf);
 }
 
@@ -593,11 +605,7 @@ const struct conf_section *ipsec_conf_next_conn(const struct ipsec_conf *conf,
 
 const struct conf_section *ipsec_conf_find_conn(const struct ipsec_conf *conf, const char *name)
 {
-	for (const struct conf_section *s = conf->sections; s != NULL; s = s->next) {
-		if (s->kind == CONF_CONN && strcmp(s->name, name) == 0)
-			return s;
-	}
-	return NULL;
+	return strmap_get(&conf->conns, name);
 }
 
 const struct conf_kv *ipsec_conf_lookup(const struct conf_section *conn, const char *key)

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "strmap.h"
+
 #define IPSEC_CONF_MAX_DEPTH 10 /* include nesting, for ipsec.conf and ipsec.secrets */
 
 /* ---- the errors of a configuration or secrets file -------------------------------- */
@@ -40,6 +42,7 @@ struct conf_errors {
 	struct conf_error *v;
 	size_t n, cap;
 	size_t nerrors; /* entries that are not warnings */
+	struct strmap seen; /* the messages held, so that finding a repeat scans nothing */
 };
 
 /*
