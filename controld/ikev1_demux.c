@@ -503,9 +503,28 @@ void ikev1_send_request(struct state *st, const uint8_t *buf, size_t len)
 
 static const uint8_t zero_cookie[IKEV1_COOKIE_LEN];
 
+/* The state index key of an SA's states: its initiator cookie. */
+static uint64_t cookie_key(const uint8_t *icookie)
+{
+	uint64_t k;
+
+	memcpy(&k, icookie, sizeof(k));
+	return k;
+}
+
+void ikev1_index_state(struct state *st)
+{
+	state_set_key(st, cookie_key(ikev1_sa(st)->icookie));
+}
+
+/* The states whose initiator cookie is icookie (and a few others: check it). */
+#define for_each_cookie_state(st, icookie)                                      \
+	for (struct state *st = state_first_by_key(cookie_key(icookie)); st != NULL; \
+	     st = state_next_by_key(st))
+
 struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && state_is_phase1(st->kind) &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
@@ -517,7 +536,7 @@ struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie)
 
 struct state *ikev1_find_main_i1(const uint8_t *icookie)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && st->kind == STATE_MAIN_I1 &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0)
@@ -529,7 +548,7 @@ struct state *ikev1_find_main_i1(const uint8_t *icookie)
 /* A responder state already made for this MI1 (a retransmitted MI1). */
 static struct state *find_responder(const uint8_t *icookie, const ip_address *from)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && state_is_phase1(st->kind) && !sa->initiator &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
@@ -539,11 +558,11 @@ static struct state *find_responder(const uint8_t *icookie, const ip_address *fr
 	return NULL;
 }
 
-static struct state *find_quick(unsigned long isakmp, uint32_t msgid)
+static struct state *find_quick(const struct state *isakmp, uint32_t msgid)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, ikev1_sa(isakmp)->icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
-		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp &&
+		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp->serial &&
 		    sa->msgid == msgid)
 			return st;
 	}
@@ -865,7 +884,7 @@ static void receive_quick(struct ikev1_msg *m)
 		plog_rl("Quick Mode message from %s with Message ID 0", ip_addr_str(&m->from));
 		return;
 	}
-	struct state *st = find_quick(p1->serial, h->msgid);
+	struct state *st = find_quick(p1, h->msgid);
 	if (st == NULL) {
 		st = ikev1_quick_responder_state(p1, h->msgid);
 		fresh = true;

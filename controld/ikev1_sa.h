@@ -279,6 +279,8 @@ void ikev1_log_done(struct ctl_client *prev);
 /* Fail a negotiation: rc to whack (if any), then delete the state. */
 void ikev1_fail(struct state *st, enum rc_type rc, const char *why);
 struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie);
+/* File st in the state index under its initiator cookie, once that is set. */
+void ikev1_index_state(struct state *st);
 /* The connection's newest established ISAKMP SA, or NULL. */
 struct state *ikev1_usable_isakmp(struct connection *c);
 const struct ikev1_transition *ikev1_transition_for(enum state_kind from, uint8_t xchg);
