@@ -97,6 +97,7 @@ static void free_proto(struct state *st)
 	crypto_dh_free(sa->dh);
 	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
+	free(sa->exch);
 	free(sa->last_out);
 	crypto_cleanse(sa, sizeof(*sa));
 	free(sa);
@@ -196,14 +197,21 @@ void ikev1_set_send_hook(ikev1_send_fn fn)
 struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator)
 {
 	struct ikev1_sa *sa = calloc(1, sizeof(*sa));
+	uint8_t *exch = calloc(1, IKEV1_EXCH_SIZE);
 	struct state *st;
 
-	if (sa == NULL || (st = state_new(c, kind)) == NULL) {
+	if (sa == NULL || exch == NULL || (st = state_new(c, kind)) == NULL) {
 		free(sa);
+		free(exch);
 		plog("out of memory for a new state");
 		return NULL;
 	}
 	st->proto = sa;
+	sa->exch = exch;
+	sa->gi = exch;
+	sa->gr = sa->gi + IKEV1_MAX_KE;
+	sa->ni = sa->gr + IKEV1_MAX_KE;
+	sa->nr = sa->ni + IKEV1_MAX_NONCE;
 	sa->initiator = initiator;
 	sa->iface = c->interface;
 	sa->peer = c->that->host;
@@ -687,6 +695,16 @@ static void established(struct state *st)
 	}
 }
 
+/* What only the negotiation needed: gone once the SA is established. */
+static void shed_exchange(struct ikev1_sa *sa)
+{
+	free(sa->exch);
+	free(sa->sai_b);
+	sa->exch = sa->sai_b = NULL;
+	sa->gi = sa->gr = sa->ni = sa->nr = NULL;
+	sa->gi_len = sa->gr_len = sa->ni_len = sa->nr_len = sa->sai_b_len = 0;
+}
+
 static void commit(struct state *st, const struct ikev1_transition *t, struct ikev1_msg *m,
 		   const uint8_t *digest)
 {
@@ -700,9 +718,10 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 		ikev1_keep_last_out(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
 		ikev1_send_raw(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
 	}
-	if (state_is_established(t->to))
+	if (state_is_established(t->to)) {
+		shed_exchange(sa);
 		established(st);
-	else
+	} else
 		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
 }
 
