@@ -225,6 +225,7 @@ run_one() {
 # Killed, not shut down: an orderly shutdown of 1,000 tunnels (Deletes, SAs out of the
 # kernel) takes minutes under TCG and is not measured; the namespace takes the SAs along.
 cleanup_run() {
+	disown -a # no "Killed" notice for the daemons started in the background
 	_ns_kill_all "$RSP" 2>/dev/null
 	_ns_kill_all "$INI" 2>/dev/null
 }
