@@ -39,6 +39,8 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPERS))
 BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 UNIT_BINS     := $(patsubst selftests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# benchmark programs linked with pluto's objects (selftests/bench/tunnel-setup.sh)
+BENCH_BINS    := $(BUILD)/bench/ikeload $(BUILD)/bench/ikecrypto
 
 LIBCOMMON   := $(BUILD)/libcommon.a
 LIBCONTROLD := $(BUILD)/libcontrold.a
@@ -53,7 +55,7 @@ PROGS += $(BUILD)/pluto-bpf
 endif
 
 .PHONY: all deps test unit install uninstall clean demo vmtest fuzz check-style
-all: $(PROGS) $(UNIT_BINS)
+all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 
 # Objects that include generated skeletons must wait for them.
 $(CONTROLD_OBJS) $(LOADER_OBJS) $(UNIT_HELPER_OBJS) $(BUILD)/obj/controld/main.o: | $(BPF_SKELS)
@@ -117,6 +119,13 @@ $(BUILD)/tests/%: selftests/unit/%.c $(UNIT_HELPER_OBJS) $(LIBCONTROLD) $(LIBLOA
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Iselftests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(UNIT_HELPER_OBJS) $(LIBCONTROLD) $(LIBLOADER) $(LIBCOMMON) -lcmocka $(LDLIBS)
+
+# --- benchmarks (never tests) ---------------------------------------------------
+$(BUILD)/bench/%: selftests/bench/%.c $(LIBCONTROLD) $(LIBLOADER) $(LIBCOMMON) | $(BPF_SKELS)
+	$(call msg,BENCH,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIBCONTROLD) $(LIBLOADER) $(LIBCOMMON) $(LDLIBS)
 
 test: all
 	@BUILD=$(BUILD) selftests/run.sh

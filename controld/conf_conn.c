@@ -228,11 +228,9 @@ static const char *h_nexthop(struct kw_ctx *c, int end, const char *v)
 	return ip_addr_parse(v, AF_UNSPEC, true, &e->nexthop);
 }
 
+/* leftupdown=: a command, or %disabled (kept as is: updown_run() runs nothing then). */
 static const char *h_updown(struct kw_ctx *c, int end, const char *v)
 {
-	if (strcmp(v, "%disabled") == 0)
-		return why(c, "`%%disabled' is not supported yet (pluto always runs an updown "
-			      "script)");
 	return copy_str(c, wend(c, end)->updown, WHACK_PATH_MAX, v);
 }
 

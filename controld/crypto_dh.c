@@ -343,56 +343,58 @@ int crypto_dh_public(const struct crypto_dh *dh, uint8_t *out, size_t out_size, 
 	return ret;
 }
 
-/* Does EVP_PKEY_public_check() accept key (range, subgroup, on-curve checks)? */
-static bool public_ok(EVP_PKEY *key)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	bool ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
-
-	EVP_PKEY_CTX_free(ctx);
-	return ok;
-}
-
-/* RFC 2409 / SP 800-56A range check 1 < y < p - 1, with a reason for the log. */
-static const char *modp_range(const struct crypto_dh *dh, struct crypto_chunk peer)
+/*
+ * A MODP peer value, fully validated (SP 800-56A 5.6.2.3.1): 1 < y < p - 1, and y in the
+ * subgroup of prime order q.  Every MODP group here has a safe prime p = 2q + 1, whose
+ * order-q subgroup is exactly the quadratic residues: by Euler's criterion y^q mod p is
+ * the Legendre symbol (y|p).  So membership is BN_kronecker(y, p) == 1, a gcd-like loop,
+ * instead of y^q mod p, a full-length exponentiation that cost several times the key
+ * agreement itself (RFC 6989 2.2 says the range check alone suffices for these groups;
+ * this keeps the full check at almost no cost).
+ */
+static const char *modp_check(const struct crypto_dh *dh, struct crypto_chunk peer)
 {
 	const char *err = "cannot check the MODP public value";
 	BIGNUM *p = NULL, *y = BN_bin2bn(peer.ptr, (int)peer.len, NULL);
+	BN_CTX *bn = BN_CTX_new();
 
-	if (y == NULL || EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_P, &p) != 1)
+	if (y == NULL || bn == NULL || EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_P, &p) != 1)
 		goto cleanup;
 	if (BN_is_zero(y) || BN_is_one(y)) {
 		err = "MODP public value is 0 or 1";
 		goto cleanup;
 	}
-	if (BN_sub_word(p, 1) != 1)
+	int legendre = BN_kronecker(y, p, bn);
+	if (BN_sub_word(p, 1) != 1 || legendre == -2)
 		goto cleanup;
 	if (BN_cmp(y, p) >= 0) {
 		err = "MODP public value is p-1 or larger";
 		goto cleanup;
 	}
+	if (legendre != 1) {
+		err = "MODP public value is not in the prime-order subgroup";
+		goto cleanup;
+	}
 	err = NULL;
 cleanup:
+	BN_CTX_free(bn);
 	BN_free(p);
 	BN_free(y);
 	return err;
 }
 
 /*
- * Full public value validation: range, and for MODP the prime-order subgroup (y^q = 1);
- * for ECP on the curve and not the point at infinity.  MODP1024 is checked through a
- * second key that carries q (see push_domain()).
+ * An ECP peer value: on the curve, coordinates in range, not the point at infinity
+ * (EVP_PKEY_public_check_quick()).  P-256 and P-384 have cofactor 1, so every such point
+ * has the prime order n: the full check's n * Q == O (a scalar multiplication, as costly
+ * as the agreement) could never fail (SP 800-56A 5.6.2.3.4, RFC 6989 2.3).
  */
-static bool peer_valid(const struct crypto_dh_desc *d, EVP_PKEY *key, struct crypto_chunk peer)
+static bool ecp_valid(EVP_PKEY *key)
 {
-	EVP_PKEY *with_q;
-	bool ok;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	bool ok = ctx != NULL && EVP_PKEY_public_check_quick(ctx) == 1;
 
-	if (d->kind != CRYPTO_DH_MODP || d->ossl_group != NULL)
-		return public_ok(key);
-	with_q = build_key(d, NULL, peer, true);
-	ok = with_q != NULL && public_ok(with_q);
-	EVP_PKEY_free(with_q);
+	EVP_PKEY_CTX_free(ctx);
 	return ok;
 }
 
@@ -411,7 +413,7 @@ static const char *peer_key(const struct crypto_dh *dh, struct crypto_chunk peer
 		return NULL;
 	}
 	if (d->kind == CRYPTO_DH_MODP) {
-		err = modp_range(dh, peer);
+		err = modp_check(dh, peer);
 		if (err != NULL)
 			return err;
 	}
@@ -420,11 +422,9 @@ static const char *peer_key(const struct crypto_dh *dh, struct crypto_chunk peer
 		return d->kind == CRYPTO_DH_ECP ? "ECP public value is not a point on the curve"
 						: "MODP public value rejected";
 	}
-	if (!peer_valid(d, key, peer)) {
+	if (d->kind == CRYPTO_DH_ECP && !ecp_valid(key)) {
 		EVP_PKEY_free(key);
-		return d->kind == CRYPTO_DH_ECP
-			       ? "ECP public value failed validation"
-			       : "MODP public value is not in the prime-order subgroup";
+		return "ECP public value failed validation";
 	}
 	*out = key;
 	return NULL;

@@ -99,6 +99,7 @@ static void free_proto(struct state *st)
 	crypto_dh_free(sa->dh);
 	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
+	free(sa->exch);
 	free(sa->last_out);
 	crypto_cleanse(sa, sizeof(*sa));
 	free(sa);
@@ -220,14 +221,21 @@ void ikev1_set_send_hook(ikev1_send_fn fn)
 struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator)
 {
 	struct ikev1_sa *sa = calloc(1, sizeof(*sa));
+	uint8_t *exch = calloc(1, IKEV1_EXCH_SIZE);
 	struct state *st;
 
-	if (sa == NULL || (st = state_new(c, kind)) == NULL) {
+	if (sa == NULL || exch == NULL || (st = state_new(c, kind)) == NULL) {
 		free(sa);
+		free(exch);
 		plog("out of memory for a new state");
 		return NULL;
 	}
 	st->proto = sa;
+	sa->exch = exch;
+	sa->gi = exch;
+	sa->gr = sa->gi + IKEV1_MAX_KE;
+	sa->ni = sa->gr + IKEV1_MAX_KE;
+	sa->nr = sa->ni + IKEV1_MAX_NONCE;
 	sa->initiator = initiator;
 	sa->iface = c->interface;
 	sa->peer = c->that->host;
@@ -536,9 +544,28 @@ void ikev1_send_request(struct state *st, const uint8_t *buf, size_t len)
 
 static const uint8_t zero_cookie[IKEV1_COOKIE_LEN];
 
+/* The state index key of an SA's states: its initiator cookie. */
+static uint64_t cookie_key(const uint8_t *icookie)
+{
+	uint64_t k;
+
+	memcpy(&k, icookie, sizeof(k));
+	return k;
+}
+
+void ikev1_index_state(struct state *st)
+{
+	state_set_key(st, cookie_key(ikev1_sa(st)->icookie));
+}
+
+/* The states whose initiator cookie is icookie (and a few others: check it). */
+#define for_each_cookie_state(st, icookie)                                      \
+	for (struct state *st = state_first_by_key(cookie_key(icookie)); st != NULL; \
+	     st = state_next_by_key(st))
+
 struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && state_is_phase1(st->kind) &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
@@ -550,7 +577,7 @@ struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie)
 
 struct state *ikev1_find_main_i1(const uint8_t *icookie)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && st->kind == STATE_MAIN_I1 &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0)
@@ -562,7 +589,7 @@ struct state *ikev1_find_main_i1(const uint8_t *icookie)
 /* A responder state already made for this MI1 (a retransmitted MI1). */
 static struct state *find_responder(const uint8_t *icookie, const ip_address *from)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && state_is_phase1(st->kind) && !sa->initiator &&
 		    memcmp(sa->icookie, icookie, IKEV1_COOKIE_LEN) == 0 &&
@@ -572,11 +599,11 @@ static struct state *find_responder(const uint8_t *icookie, const ip_address *fr
 	return NULL;
 }
 
-static struct state *find_quick(unsigned long isakmp, uint32_t msgid)
+static struct state *find_quick(const struct state *isakmp, uint32_t msgid)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for_each_cookie_state(st, ikev1_sa(isakmp)->icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
-		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp &&
+		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp->serial &&
 		    sa->msgid == msgid)
 			return st;
 	}
@@ -707,6 +734,16 @@ static void established(struct state *st)
 	}
 }
 
+/* What only the negotiation needed: gone once the SA is established. */
+static void shed_exchange(struct ikev1_sa *sa)
+{
+	free(sa->exch);
+	free(sa->sai_b);
+	sa->exch = sa->sai_b = NULL;
+	sa->gi = sa->gr = sa->ni = sa->nr = NULL;
+	sa->gi_len = sa->gr_len = sa->ni_len = sa->nr_len = sa->sai_b_len = 0;
+}
+
 static void commit(struct state *st, const struct ikev1_transition *t, struct ikev1_msg *m,
 		   const uint8_t *digest)
 {
@@ -720,12 +757,14 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 		ikev1_keep_last_out(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
 		ikev1_send_raw(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
 	}
-	if (state_is_established(t->to))
+	if (state_is_established(t->to)) {
+		shed_exchange(sa);
 		established(st);
-	else if (t->to == STATE_MAIN_R1)
+	} else if (t->to == STATE_MAIN_R1) {
 		ikev1_schedule(st, IKEV1_EV_SO_DISCARD, IKEV1_HALFOPEN_R1_MS);
-	else
+	} else {
 		ikev1_schedule(st, IKEV1_EV_RETRANSMIT, IKEV1_RETRANSMIT_MS);
+	}
 }
 
 static void refuse(struct state *st, struct ikev1_msg *m, bool fresh)
@@ -934,7 +973,7 @@ static void receive_quick(struct ikev1_msg *m)
 		plog_rl("Quick Mode message from %s with Message ID 0", ip_addr_str(&m->from));
 		return;
 	}
-	struct state *st = find_quick(p1->serial, h->msgid);
+	struct state *st = find_quick(p1, h->msgid);
 	if (st == NULL) {
 		st = ikev1_quick_responder_state(p1, h->msgid);
 		fresh = true;

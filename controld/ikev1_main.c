@@ -197,6 +197,7 @@ struct state *ikev1_main_responder_state(struct ikev1_msg *m)
 	sa->peer = m->from;
 	sa->peer_port = m->port;
 	memcpy(sa->icookie, m->d->hdr.icookie, IKEV1_COOKIE_LEN);
+	ikev1_index_state(st);
 	do
 		crypto_random(sa->rcookie, IKEV1_COOKIE_LEN);
 	while (sa->rcookie[0] == 0 && sa->rcookie[1] == 0);
@@ -223,6 +224,7 @@ void ikev1_main_outI1(struct connection *c, struct ctl_client *whack, unsigned k
 	do
 		crypto_random(sa->icookie, IKEV1_COOKIE_LEN);
 	while (sa->icookie[0] == 0 && sa->icookie[1] == 0);
+	ikev1_index_state(st);
 	struct ctl_client *prev = ikev1_log_state(st);
 	if (replacing != 0)
 		plog("initiating Main Mode to replace #%lu", replacing);

@@ -281,6 +281,7 @@ static struct state *quick_state(struct connection *c, struct state *isakmp, enu
 	st->clonedfrom = isakmp->serial;
 	memcpy(sa->icookie, p1->icookie, IKEV1_COOKIE_LEN);
 	memcpy(sa->rcookie, p1->rcookie, IKEV1_COOKIE_LEN);
+	ikev1_index_state(st);
 	sa->iface = p1->iface;
 	sa->peer = p1->peer;
 	sa->peer_port = p1->peer_port;

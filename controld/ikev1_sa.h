@@ -33,6 +33,8 @@
 #define IKEV1_MAX_RETRANSMITS 3		/* "at most three times" (the manual) */
 #define IKEV1_RETRANSMIT_MS 10000	/* then 20 s, 40 s */
 #define IKEV1_MIN_SPI 0x1000		/* 0..0xFFF: IANA and manual keying (the manual) */
+/* public values and nonces of both sides, freed once the SA is established */
+#define IKEV1_EXCH_SIZE (2 * IKEV1_MAX_KE + 2 * IKEV1_MAX_NONCE)
 /*
  * A responder that sent MR1 does not retransmit it (the initiator resends MI1, which gets
  * MR1 again: a forged MI1 is answered once, not four times); it waits this long for MI2.
@@ -99,9 +101,15 @@ struct ikev1_sa {
 	uint8_t *sai_b;		/* the initiator's SA payload body (HASH_I/R) */
 	size_t sai_b_len;
 	struct crypto_dh *dh;
-	uint8_t gi[IKEV1_MAX_KE], gr[IKEV1_MAX_KE];
+	/*
+	 * The public values and nonces, in one block (exch, IKEV1_EXCH_SIZE bytes) while
+	 * the SA is negotiated, freed when it is established: nothing reads them later,
+	 * and an established SA is then 1.5 KiB smaller.
+	 */
+	uint8_t *exch;
+	uint8_t *gi, *gr;	/* IKEV1_MAX_KE bytes each */
 	size_t gi_len, gr_len;
-	uint8_t ni[IKEV1_MAX_NONCE], nr[IKEV1_MAX_NONCE];
+	uint8_t *ni, *nr;	/* IKEV1_MAX_NONCE bytes each */
 	size_t ni_len, nr_len;
 	struct ikev1_kdf kdf;	/* ISAKMP SA only */
 	bool keyed;		/* kdf and iv are set */
@@ -297,6 +305,8 @@ void ikev1_log_done(struct ctl_client *prev);
 /* Fail a negotiation: rc to whack (if any), then delete the state. */
 void ikev1_fail(struct state *st, enum rc_type rc, const char *why);
 struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie);
+/* File st in the state index under its initiator cookie, once that is set. */
+void ikev1_index_state(struct state *st);
 /* The connection's newest established ISAKMP SA, or NULL. */
 struct state *ikev1_usable_isakmp(struct connection *c);
 const struct ikev1_transition *ikev1_transition_for(enum state_kind from, uint8_t xchg);

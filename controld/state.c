@@ -1,6 +1,7 @@
 /* State objects and their serial numbers. */
 #include "state.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,71 @@
 struct state *states;
 static unsigned long next_serial = 1;
 static const struct state_ops *ops;
+
+/*
+ * Chained hash tables over the states: by serial and by key.  A fixed number of buckets
+ * keeps them simple; at 4096 a chain stays short up to tens of thousands of states.
+ */
+#define STATE_BUCKETS 4096u
+static struct state *by_serial[STATE_BUCKETS];
+static struct state *by_key[STATE_BUCKETS];
+
+static unsigned serial_bucket(unsigned long serial)
+{
+	return (unsigned)(serial % STATE_BUCKETS);
+}
+
+/* Keys are random cookies, but mix anyway: a peer chooses the initiator cookie. */
+static unsigned key_bucket(uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (unsigned)(key % STATE_BUCKETS);
+}
+
+static void unfile(struct state **head, struct state *st, size_t link)
+{
+	for (struct state **pp = head; *pp != NULL;
+	     pp = (struct state **)((char *)*pp + link)) {
+		if (*pp == st) {
+			*pp = *(struct state **)((char *)st + link);
+			return;
+		}
+	}
+}
+
+void state_set_key(struct state *st, uint64_t key)
+{
+	if (st->keyed)
+		unfile(&by_key[key_bucket(st->key)], st, offsetof(struct state, key_next));
+	st->key = key;
+	st->keyed = true;
+	/* newest first, as in the states list: a new state has the highest serial */
+	struct state **pp = &by_key[key_bucket(key)];
+	while (*pp != NULL && (*pp)->serial > st->serial)
+		pp = &(*pp)->key_next;
+	st->key_next = *pp;
+	*pp = st;
+}
+
+struct state *state_first_by_key(uint64_t key)
+{
+	struct state *st = by_key[key_bucket(key)];
+
+	while (st != NULL && st->key != key)
+		st = st->key_next;
+	return st;
+}
+
+struct state *state_next_by_key(const struct state *st)
+{
+	struct state *n = st->key_next;
+
+	while (n != NULL && n->key != st->key)
+		n = n->key_next;
+	return n;
+}
 
 static const struct {
 	const char *name;
@@ -81,7 +147,12 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 	st->created = time(NULL);
 	/* newest at the head; status sorts by serial */
 	st->next = states;
+	if (states != NULL)
+		states->pprev = &st->next;
+	st->pprev = &states;
 	states = st;
+	st->serial_next = by_serial[serial_bucket(st->serial)];
+	by_serial[serial_bucket(st->serial)] = st;
 	dbg(DBG_LIFECYCLE, "creating state object #%lu for \"%s\" in %s", st->serial,
 	    c ? c->name : "?", state_name(kind));
 	return st;
@@ -89,7 +160,7 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 
 struct state *state_by_serial(unsigned long serial)
 {
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for (struct state *st = by_serial[serial_bucket(serial)]; st != NULL; st = st->serial_next) {
 		if (st->serial == serial)
 			return st;
 	}
@@ -121,16 +192,14 @@ void state_change(struct state *st, enum state_kind to)
 
 void state_delete(struct state *st)
 {
-	struct state **pp;
-
 	if (ops != NULL && ops->before_delete != NULL)
 		ops->before_delete(st);
-	for (pp = &states; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == st) {
-			*pp = st->next;
-			break;
-		}
-	}
+	*st->pprev = st->next;
+	if (st->next != NULL)
+		st->next->pprev = st->pprev;
+	unfile(&by_serial[serial_bucket(st->serial)], st, offsetof(struct state, serial_next));
+	if (st->keyed)
+		unfile(&by_key[key_bucket(st->key)], st, offsetof(struct state, key_next));
 	dbg(DBG_LIFECYCLE, "deleting state #%lu (%s)", st->serial, state_name(st->kind));
 	if (st->event != NULL)
 		evloop_timer_cancel(st->event);

@@ -45,6 +45,11 @@ struct state {
 	time_t created;
 	void *proto;			/* the protocol engine's data (ikev1_sa) */
 	struct state *next;
+	/* state.c's own: unlinking in O(1) and the two hash indexes below */
+	struct state **pprev;
+	struct state *serial_next, *key_next;
+	uint64_t key;
+	bool keyed;
 };
 
 extern struct state *states;
@@ -55,6 +60,16 @@ void state_set_connection(struct state *st, struct connection *c);
 /* Unlink and free; the protocol engine frees its part through the hook. */
 void state_delete(struct state *st);
 struct state *state_by_serial(unsigned long serial);
+/*
+ * A second index, by a key the protocol chooses (IKEv1: the initiator cookie, which all
+ * the states of one ISAKMP SA share), so that finding the state of a message costs the
+ * same with ten states or ten thousand.  state_set_key() (re)files st under key;
+ * state_first_by_key() / state_next_by_key() walk the states filed under key, newest
+ * first (the order of the states list).
+ */
+void state_set_key(struct state *st, uint64_t key);
+struct state *state_first_by_key(uint64_t key);
+struct state *state_next_by_key(const struct state *st);
 unsigned long state_serial(const struct state *st);
 const char *state_name(enum state_kind k);
 const char *state_story(enum state_kind k);

@@ -198,6 +198,10 @@ bool updown_run(const struct connection *c, const char *what)
 	snprintf(verb, sizeof(verb), "%s-%s%s", what, c->this->has_client ? "client" : "host",
 		 c->host_af == AF_INET6 ? "-v6" : "");
 	const char *script = c->this->updown != NULL ? c->this->updown : updown_default();
+	if (strcmp(script, UPDOWN_DISABLED) == 0) {
+		dbg(DBG_CONTROL, "updown %%disabled: not running the %s verb", what);
+		return true;
+	}
 	/* the manual: the script "is used to build a shell command" */
 	snprintf(cmd, sizeof(cmd), "%s", script);
 	build_env(&e, c, verb);

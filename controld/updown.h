@@ -6,6 +6,9 @@
 
 struct connection;
 
+/* The updown command that means "run none" (Libreswan's leftupdown=%disabled). */
+#define UPDOWN_DISABLED "%disabled"
+
 /*
  * Run the connection's updown command for what ("prepare", "route", "unroute", "up",
  * "down"): the verb becomes what-host or what-client (-v6 for IPv6 gateways). Output is

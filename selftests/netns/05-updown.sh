@@ -1,6 +1,6 @@
 #!/bin/bash
 # The updown command: verbs and PLUTO_* environment (pluto manual, version 1.1 interface),
-# at whack --route and --unroute, and the default script's routes.
+# at whack --route and --unroute, the default script's routes, and %disabled.
 #
 #   ns west (pxu-PID): veth u0 192.0.2.1/24 (peer end u1 in the same namespace, down)
 #   pluto --rundir $T (kernel on, no BPF); conn to 192.0.2.2 with clients
@@ -101,5 +101,14 @@ check "a failing route-client makes --route fail (exit 25)" test "$rc" -eq 25
 check "the failure is reported" grep -q 'route-client command exited with status 3' "$T/bad.out"
 W --status 2>/dev/null | grep -q '"bad": .*; unrouted;' && ok "failed route leaves it unrouted" ||
 	notok "failed route leaves it unrouted"
+
+# %disabled (Libreswan's spelling): no command at all, and routing succeeds
+W --name off --host 192.0.2.1 --client 10.0.7.0/24 --updown %disabled \
+	--to --host 192.0.2.2 --client 10.0.8.0/24 --psk --encrypt >/dev/null 2>&1
+W --name off --route >/dev/null 2>&1
+check "--updown %disabled: --route exits 0" test $? -eq 0
+check "... and no command ran" sh -c "! grep -q '%disabled' '$T/log'"
+W --status 2>/dev/null | grep -q '"off": .*prospective erouted' && ok "... and it is routed" ||
+	notok "... and it is routed"
 W --shutdown >/dev/null 2>&1
 [ "$fails" -eq 0 ]

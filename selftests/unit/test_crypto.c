@@ -419,6 +419,19 @@ static void bad_modp(enum oakley_group g)
 	memset(v, 0xff, len);
 	expect_rejected(dh, v, len, "2^n-1 > p");
 	expect_rejected(dh, NULL, 0, "empty");
+	/* p - y for a good y: inside the range, outside the subgroup ((-1|p) = -1) */
+	struct crypto_dh *other = NULL;
+	size_t n = 0;
+	BIGNUM *y;
+	assert_int_equal(crypto_dh_new(g, &other), 0);
+	assert_int_equal(crypto_dh_public(other, v, sizeof(v), &n), 0);
+	y = BN_bin2bn(v, (int)n, NULL);
+	assert_non_null(y);
+	assert_int_equal(BN_sub(y, p, y), 1);
+	BN_bn2binpad(y, v, (int)len);
+	expect_rejected(dh, v, len, "p - y (a quadratic non-residue)");
+	BN_free(y);
+	crypto_dh_free(other);
 	BN_free(p);
 	crypto_dh_free(dh);
 }
