@@ -13,7 +13,8 @@
 # (copied to $VMTEST_CONSOLE when that is set).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-CACHE=$HERE/cache
+# resolved: in a git worktree cache/ is a symlink the guest cannot follow from its initramfs
+CACHE=$(cd "$HERE/cache" 2>/dev/null && pwd -P) || CACHE=$HERE/cache
 # insmod'ed in this order by initramfs-init (insmod resolves no dependencies).
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
 netfs fscache 9pnet 9pnet_virtio 9p overlay"
