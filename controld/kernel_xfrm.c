@@ -801,7 +801,7 @@ static void tmpl_is_ours(struct xfrmnl_user_tmpl *t, void *arg)
 }
 
 struct flush_ops {
-	const char *kind;
+	const char *kind, *kinds; /* singular, plural */
 	bool (*is_ours)(struct nl_object *o);
 	int (*del)(struct nl_object *o);
 	void (*desc)(struct nl_object *o, char *b);
@@ -827,8 +827,10 @@ static int flush_cache(struct nl_cache *cache, const struct flush_ops *ops)
 				first = err;
 		}
 	}
-	dbg(DBG_KERNEL, "flushed %d %s%s left by an earlier pluto", n, ops->kind,
-	    n == 1 ? "" : "s");
+	if (n > 0) /* worth telling: an earlier pluto died without cleaning up */
+		plog("removed %d %s left by an earlier pluto", n, n == 1 ? ops->kind : ops->kinds);
+	else
+		dbg(DBG_KERNEL, "no %s left by an earlier pluto", ops->kinds);
 	return first;
 }
 
@@ -879,8 +881,8 @@ static void sp_obj_desc(struct nl_object *o, char *b)
 	snprintf(b, DESC_LEN, "%s policy %s->%s", dir_name(xfrmnl_sp_get_dir(sp)), s, d);
 }
 
-static const struct flush_ops sa_flush = {"SA", sa_is_ours, sa_del, sa_obj_desc};
-static const struct flush_ops sp_flush = {"policy", sp_is_ours, sp_del, sp_obj_desc};
+static const struct flush_ops sa_flush = {"SA", "SAs", sa_is_ours, sa_del, sa_obj_desc};
+static const struct flush_ops sp_flush = {"policy", "policies", sp_is_ours, sp_del, sp_obj_desc};
 
 int kernel_flush_pluto(void)
 {
