@@ -174,10 +174,11 @@ tap_check "... and pinned fresh maps" test -d "$PIN"
 up_and_routed "after the restart" "1 1"
 tap_check "east took the new SAs too" eval 'ns_exec east ping -c 2 -i 0.3 -W 2 -I 10.0.2.1 10.0.1.1 >/dev/null'
 
-tap_check "whack --shutdown stops west" pluto_stop "$W"
+# (each connection's down and unroute commands: seconds each under TCG on a busy host)
+tap_check "whack --shutdown stops west" pluto_stop "$W" 120
 tap_check "... leaving only the other daemon's SA and policy" ours_is west "0 0" "1 1"
 tap_check "... nothing on veth0, no pin directory" eval 'bpf_bare west && [ ! -e "$PIN" ]'
-pluto_stop "$E"
+pluto_stop "$E" 120
 if [ "$_tap_failed" -gt 0 ]; then
 	pluto_log_tail "$W" 60
 	pluto_log_tail "$E" 30

@@ -11,10 +11,13 @@
 #   pluto_start NS DIR ARG...  pluto --nofork --no-bpf --debug-all, log in
 #                          DIR/pluto.log, secrets DIR/ipsec.secrets, control
 #                          socket DIR/pluto.ctl; returns once it answers
-#                          (PLUTO_BPF=1: with the BPF dataplane); its pid in
-#                          $PLUTO_PID
+#                          (PLUTO_BPF=1: with the BPF dataplane, and run with
+#                          nsenter --net rather than ip netns exec, whose
+#                          private /sys would hide its pins: they go in the
+#                          guest's own bpffs at /sys/fs/bpf); pid in $PLUTO_PID
 #   pluto_whack DIR ARG... whack --rundir DIR (bounded)
-#   pluto_stop DIR         whack --shutdown, then waits for the process
+#   pluto_stop DIR [S]     whack --shutdown, then waits for the process (S
+#                          seconds, default 10; then SIGKILL and failure)
 #   pluto_log_tail DIR [N] the end of its log as # comments (on failure)
 #   rsa_key FILE           a 2048-bit RSA key (PEM, PKCS#8)
 #   rfc3110 FILE           its public key as whack --pubkeyrsa takes it (0s...)
@@ -62,11 +65,16 @@ pluto_start() {
 	mkdir -p "$dir"
 	[ -e "$dir/ipsec.secrets" ] || : >"$dir/ipsec.secrets"
 	chmod 600 "$dir/ipsec.secrets"
-	local -a nobpf=(--no-bpf)
-	[ -z "${PLUTO_BPF:-}" ] || nobpf=()
-	ns_spawn "$ns" "$dir/pluto.out" "$PLUTO" --nofork "${nobpf[@]}" --debug-all \
-		--logfile "$dir/pluto.log" --rundir "$dir" \
-		--secretsfile "$dir/ipsec.secrets" "$@"
+	local -a args=(--nofork --debug-all --logfile "$dir/pluto.log" --rundir "$dir"
+		--secretsfile "$dir/ipsec.secrets" "$@")
+	if [ -n "${PLUTO_BPF:-}" ]; then
+		mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || return 1
+		nsenter --net="/run/netns/$ns" "$PLUTO" "${args[@]}" </dev/null >"$dir/pluto.out" 2>&1 &
+		SPAWNED=$!
+		at_exit kill -9 "$SPAWNED"
+	else
+		ns_spawn "$ns" "$dir/pluto.out" "$PLUTO" --no-bpf "${args[@]}"
+	fi
 	PLUTO_PID=$SPAWNED
 	wait_until 20 eval 'pluto_whack "$dir" --status >/dev/null 2>&1'
 }
@@ -81,7 +89,7 @@ pluto_stop() {
 	local pid
 	pid=$(<"$1/pluto.pid") || return 0
 	pluto_whack "$1" --shutdown >/dev/null 2>&1
-	wait_until 10 test ! -e "/proc/$pid" || { kill -KILL "$pid"; return 1; }
+	wait_until "${2:-10}" test ! -e "/proc/$pid" || { kill -KILL "$pid"; return 1; }
 }
 
 # pluto_log_tail DIR [N]: the last N lines of the log (and stdout), as comments.
