@@ -5,8 +5,8 @@
 # west (west is their responder, with inbound SAs already installed in Quick Mode) and
 # west is told to shut down.  Checked: the negotiations were in flight; pluto stops
 # within a bound; west's kernel holds no SA and no policy; no program is left on veth0,
-# no pluto program or map is left loaded, the pin directory is gone.  Then east is shut
-# down while it still retransmits towards the dead west: its kernel is empty too.
+# no pluto program or map is left loaded, the pin directory is gone.  Then east, which
+# got west's Deletes (or not: the link is slow) is shut down: its kernel is empty too.
 #
 #   west: pluto (BPF)                             east: pluto (--no-bpf)
 #   c0 10.1.N.1/24, N = 1..8 (dummy)              c0 10.2.N.1/24 (dummy)
