@@ -168,16 +168,18 @@ check_both() {
 			ip -n $ns xfrm state | grep -E '^src|proto esp' | sed 's/^/#   /'
 			sed 's/^/#   /' <<<"$POLS"
 		fi
-		# Bounded: an SA is replaced 25 s into its 40 s (or, by the responder, at
-		# 32.5 s, when the initiator's replacement is late: then both replace it), so a
-		# connection has at most 3 established IPsec SAs; ISAKMP SAs likewise, and the
-		# Quick Modes of "u" may have an ISAKMP SA of their own or use one of "t"'s.
+		# Bounded: an SA is replaced 25 s into its 40 s, or by the responder at 32.5 s
+		# when the initiator's replacement has not reached it (its QI2 lost): then both
+		# replace it, each of the two is replaced in turn, and such collisions can chain,
+		# so up to 4 established IPsec SAs a connection (5 would mean one outlived its
+		# lifetime); ISAKMP SAs likewise, and the Quick Modes of "u" may have an ISAKMP
+		# SA of their own or use one of "t"'s.
 		local c
 		for c in t u; do
-			[ "${P2_N[$c]:-0}" -le 3 ] ||
-				tap_fail "$1: $ns: \"$c\" has at most 3 established IPsec SAs" "${P2_N[$c]}"
+			[ "${P2_N[$c]:-0}" -le 4 ] ||
+				tap_fail "$1: $ns: \"$c\" has at most 4 established IPsec SAs" "${P2_N[$c]}"
 		done
-		[ "$P1_N" -le 6 ] || tap_fail "$1: $ns: at most 6 established ISAKMP SAs" "$P1_N"
+		[ "$P1_N" -le 8 ] || tap_fail "$1: $ns: at most 8 established ISAKMP SAs" "$P1_N"
 		if [ $ns = west ]; then
 			for c in t u; do
 				for spi in ${P2_OUT[$c]:-}; do
