@@ -171,8 +171,8 @@ check_both() {
 		# Bounded: an SA is replaced 25 s into its 40 s, or by the responder at 32.5 s
 		# when the initiator's replacement has not reached it (its QI2 lost): then both
 		# replace it, each of the two is replaced in turn, and such collisions can chain,
-		# so up to 4 established IPsec SAs a connection (5 would mean one outlived its
-		# lifetime); ISAKMP SAs likewise, and the Quick Modes of "u" may have an ISAKMP
+		# so up to 4 established IPsec SAs a connection (more: they pile up); ISAKMP SAs
+		# likewise, and the Quick Modes of "u" may have an ISAKMP
 		# SA of their own or use one of "t"'s.
 		local c
 		for c in t u; do
