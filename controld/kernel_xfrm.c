@@ -33,6 +33,7 @@
 #include <netlink/xfrm/template.h>
 
 #include "pluto/ike_alg.h"
+#include "crypto.h"
 #include "log.h"
 #include "pluto.h"
 
@@ -468,6 +469,26 @@ static int sa_fill_algs(struct xfrmnl_sa *x, const struct kernel_sa *sa,
 
 /* ---- SAs ------------------------------------------------------------------------- */
 
+/*
+ * xfrmnl_sa_add()/_update() as libnl does them, but the request, which holds the keys, is
+ * wiped before it is freed.  (The copies libnl keeps in the xfrmnl_sa object are freed
+ * unwiped: its API gives no way to reach them.)  A libnl result.
+ */
+static int sa_send(struct xfrmnl_sa *x, bool update)
+{
+	struct nl_msg *msg = NULL;
+	int err = update ? xfrmnl_sa_build_update_request(x, 0, &msg)
+			 : xfrmnl_sa_build_add_request(x, 0, &msg);
+
+	if (err < 0)
+		return err;
+	err = nl_send_auto_complete(sk, msg);
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	crypto_cleanse(h, h->nlmsg_len);
+	nlmsg_free(msg);
+	return err < 0 ? err : nl_wait_for_ack(sk);
+}
+
 int kernel_add_sa(const struct kernel_sa *sa, bool update)
 {
 	const char *verb = update ? "replace" : "add";
@@ -496,7 +517,7 @@ int kernel_add_sa(const struct kernel_sa *sa, bool update)
 		err = sa_fill_algs(x, sa, &a);
 	if (err == 0) {
 		req_begin();
-		err = req_result(update ? xfrmnl_sa_update(sk, x, 0) : xfrmnl_sa_add(sk, x, 0));
+		err = req_result(sa_send(x, update));
 		if (err < 0)
 			log_refused(update ? "to replace " : "", what, err);
 	} else {
@@ -801,7 +822,7 @@ static void tmpl_is_ours(struct xfrmnl_user_tmpl *t, void *arg)
 }
 
 struct flush_ops {
-	const char *kind;
+	const char *kind, *kinds; /* singular, plural */
 	bool (*is_ours)(struct nl_object *o);
 	int (*del)(struct nl_object *o);
 	void (*desc)(struct nl_object *o, char *b);
@@ -827,8 +848,10 @@ static int flush_cache(struct nl_cache *cache, const struct flush_ops *ops)
 				first = err;
 		}
 	}
-	dbg(DBG_KERNEL, "flushed %d %s%s left by an earlier pluto", n, ops->kind,
-	    n == 1 ? "" : "s");
+	if (n > 0) /* worth telling: an earlier pluto died without cleaning up */
+		plog("removed %d %s left by an earlier pluto", n, n == 1 ? ops->kind : ops->kinds);
+	else
+		dbg(DBG_KERNEL, "no %s left by an earlier pluto", ops->kinds);
 	return first;
 }
 
@@ -879,8 +902,8 @@ static void sp_obj_desc(struct nl_object *o, char *b)
 	snprintf(b, DESC_LEN, "%s policy %s->%s", dir_name(xfrmnl_sp_get_dir(sp)), s, d);
 }
 
-static const struct flush_ops sa_flush = {"SA", sa_is_ours, sa_del, sa_obj_desc};
-static const struct flush_ops sp_flush = {"policy", sp_is_ours, sp_del, sp_obj_desc};
+static const struct flush_ops sa_flush = {"SA", "SAs", sa_is_ours, sa_del, sa_obj_desc};
+static const struct flush_ops sp_flush = {"policy", "policies", sp_is_ours, sp_del, sp_obj_desc};
 
 int kernel_flush_pluto(void)
 {

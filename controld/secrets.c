@@ -511,10 +511,14 @@ static void parse_entry(struct sfile *f, const struct token *t, size_t n)
 			bool known = false;
 			for (size_t i = 0; i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++)
 				known |= strcasecmp(kind, other_kinds[i]) == 0;
-			conf_error_add(f->errs, false, f->name, t[colon + 1].line,
-				       known ? "secret kind `%s' is not supported (PSK and RSA are)"
-					     : "unknown secret kind `%s' (PSK or RSA)",
-				       kind);
+			/* an unknown word is not quoted: it may be a PSK written without "PSK" */
+			if (known)
+				conf_error_add(f->errs, false, f->name, t[colon + 1].line,
+					       "secret kind `%s' is not supported (PSK and RSA are)",
+					       kind);
+			else
+				conf_error_add(f->errs, false, f->name, t[colon + 1].line,
+					       "unknown secret kind after `:' (PSK or RSA)");
 			return;
 		}
 		s = new_secret(f, psk ? SECRET_PSK : SECRET_RSA, line);

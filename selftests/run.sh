@@ -5,7 +5,7 @@
 # exits non-zero without reporting a failure counts as one failure.
 #
 #   selftests/run.sh            all layers
-#   selftests/run.sh LAYER...   those layers (unit, transcript, bpf, netns, fuzz, vm)
+#   selftests/run.sh LAYER...   those layers (unit, transcript, bpf, netns, san, fuzz, vm)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -67,13 +67,48 @@ layer_netns() { layer_scripts selftests/netns 600; }
 # libFuzzer corpora replayed (and, with FUZZ_SECONDS, each target fuzzed that long)
 layer_fuzz() { layer_scripts selftests/fuzz $((600 + 10 * ${FUZZ_SECONDS:-0})); }
 
+# The unit and netns tests again, built with ASan/UBSan (make SANITIZE=1, build/san/):
+# every process writes its reports to $LOGDIR/san/, and there must be none; then the
+# two-pluto tests with pluto under valgrind memcheck: no error, and no definite or
+# indirect leak when it exits (selftests/check-reports.sh).
+layer_san() {
+	local d=$LOGDIR/san vg=$LOGDIR/valgrind t
+	rm -rf "$d" "$vg"
+	mkdir -p "$d" "$vg"
+	if ! nice make SANITIZE=1 -j"$(nproc)" >"$d/build.log" 2>&1; then
+		failed=$((failed + 1))
+		failures+=(san/build)
+		echo "san/build: make SANITIZE=1 failed (log: $d/build.log)"
+		return
+	fi
+	local -a env=(env BUILD=build/san
+		ASAN_OPTIONS="log_path=$d/asan:log_exe_name=1:atexit=1"
+		UBSAN_OPTIONS="log_path=$d/ubsan:log_exe_name=1:print_stacktrace=1")
+	for t in build/san/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_tap "san/unit/$(basename "$t")" 600 "${env[@]}" "$t"
+	done
+	for t in selftests/netns/*.sh; do
+		[ -x "$t" ] || continue
+		run_tap "san/netns/$(basename "$t" .sh)" 600 "${env[@]}" "$t"
+	done
+	# 10-14 run two plutos each and stop them with SIGTERM
+	run_tap san/reports 60 selftests/check-reports.sh san "$d" 10
+	for t in selftests/netns/10-two-pluto-psk.sh selftests/netns/11-two-pluto-rsa.sh; do
+		run_tap "valgrind/$(basename "$t" .sh)" 600 env PLUTO_STOP_WAIT=120 \
+			PLUTO_WRAPPER="valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$vg/$(basename "$t" .sh).%p" \
+			"$t"
+	done
+	run_tap valgrind/reports 60 selftests/check-reports.sh valgrind "$vg" 4
+}
+
 layer_vm() {
 	if [ -x vmtest/run-all.sh ]; then
 		run_tap "vm/all" 3600 vmtest/run-all.sh
 	fi
 }
 
-layers=${*:-"unit transcript bpf netns fuzz vm"}
+layers=${*:-"unit transcript bpf netns san fuzz vm"}
 for l in $layers; do
 	echo "== $l"
 	"layer_$l"

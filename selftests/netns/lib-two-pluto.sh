@@ -8,6 +8,8 @@
 # Both plutos run --noklips --no-bpf: they negotiate and install nothing
 # (PLUTO_NOKLIPS= set empty: they do install, in the kernel XFRM).
 # PLUTO_NHELPERS=N runs them with --nhelpers N (0: crypto inline; unset: CPUs - 1).
+# PLUTO_WRAPPER="valgrind ..." runs pluto under that command; PLUTO_STOP_WAIT (seconds,
+# default 5) is how long cleanup waits for a pluto to finish after SIGTERM before SIGKILL.
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -44,7 +46,7 @@ cleanup() {
 		kill "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do
-		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null
+		timeout "${PLUTO_STOP_WAIT:-5}" tail --pid="$p" -f /dev/null 2>/dev/null
 		kill -9 "$p" 2>/dev/null
 	done
 	ip netns del "$NW" 2>/dev/null
@@ -79,13 +81,15 @@ topology() {
 start_pluto() {
 	local side=$1 ns=$2
 	mkdir -p "$T/$side"
-	ip netns exec "$ns" "$PLUTO" --nofork ${PLUTO_NOKLIPS---noklips} --no-bpf --stderrlog \
+	# shellcheck disable=SC2086 # (the wrapper is words)
+	ip netns exec "$ns" ${PLUTO_WRAPPER:-} "$PLUTO" --nofork ${PLUTO_NOKLIPS---noklips} \
+		--no-bpf --stderrlog \
 		--rundir "$T/$side" --secretsfile "$T/$side/ipsec.secrets" \
 		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} $(eval echo "\${PLUTO_EXTRA_$side:-}") \
 		>"$T/$side.log" 2>&1 &
 	pids+=($!)
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 600); do # (60 s: valgrind starts slowly)
 		[ -S "$T/$side/pluto.ctl" ] && return 0
 		sleep 0.1
 	done

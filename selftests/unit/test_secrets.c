@@ -335,7 +335,10 @@ static void test_missing_colon(void **state)
 
 static void test_unknown_kind(void **state)
 {
-	load_expect(": FOO \"x\"\n", "{f}:1: unknown secret kind `FOO' (PSK or RSA)", NULL);
+	load_expect(": FOO \"x\"\n", "{f}:1: unknown secret kind after `:' (PSK or RSA)", NULL);
+	/* a PSK without "PSK" is not quoted back */
+	load_expect("192.0.2.1 : 0x0123456789abcdef\n", "{f}:1: unknown secret kind after `:' (PSK or RSA)",
+		    NULL);
 	load_expect("carol : XAUTH \"x\"\n",
 		    "{f}:1: secret kind `XAUTH' is not supported (PSK and RSA are)", NULL);
 }

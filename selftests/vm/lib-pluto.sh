@@ -11,8 +11,13 @@
 #   pluto_start NS DIR ARG...  pluto --nofork --no-bpf --debug-all, log in
 #                          DIR/pluto.log, secrets DIR/ipsec.secrets, control
 #                          socket DIR/pluto.ctl; returns once it answers
+#                          (PLUTO_BPF=1: with the BPF dataplane, and run with
+#                          nsenter --net rather than ip netns exec, whose
+#                          private /sys would hide its pins: they go in the
+#                          guest's own bpffs at /sys/fs/bpf); pid in $PLUTO_PID
 #   pluto_whack DIR ARG... whack --rundir DIR (bounded)
-#   pluto_stop DIR         whack --shutdown, then waits for the process
+#   pluto_stop DIR [S]     whack --shutdown, then waits for the process (S
+#                          seconds, default 10; then SIGKILL and failure)
 #   pluto_log_tail DIR [N] the end of its log as # comments (on failure)
 #   rsa_key FILE           a 2048-bit RSA key (PEM, PKCS#8)
 #   rfc3110 FILE           its public key as whack --pubkeyrsa takes it (0s...)
@@ -24,6 +29,8 @@
 #   esp_states NS, esp_policies NS, kernel_empty NS, kernel_left NS [peer],
 #   both_empty [quiet]     what the kernels hold
 #   ping_clients           3 pings 10.0.1.1 -> 10.0.2.1 from west
+#   bpf_attached NS, bpf_bare NS   pluto's XDP and TC programs on NS's veth0:
+#                          all three, or none
 #   canon_alg STRING       "AES_CBC-128/HMAC_SHA2_256_128/MODP_2048" (charon),
 #                          "AES_CBC_128-HMAC_SHA2_256-MODP2048" (Libreswan) and
 #                          "AES_CBC_128-sha2_256-modp2048" (pluto) all become
@@ -58,9 +65,17 @@ pluto_start() {
 	mkdir -p "$dir"
 	[ -e "$dir/ipsec.secrets" ] || : >"$dir/ipsec.secrets"
 	chmod 600 "$dir/ipsec.secrets"
-	ns_spawn "$ns" "$dir/pluto.out" "$PLUTO" --nofork --no-bpf --debug-all \
-		--logfile "$dir/pluto.log" --rundir "$dir" \
-		--secretsfile "$dir/ipsec.secrets" "$@"
+	local -a args=(--nofork --debug-all --logfile "$dir/pluto.log" --rundir "$dir"
+		--secretsfile "$dir/ipsec.secrets" "$@")
+	if [ -n "${PLUTO_BPF:-}" ]; then
+		mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || return 1
+		nsenter --net="/run/netns/$ns" "$PLUTO" "${args[@]}" </dev/null >"$dir/pluto.out" 2>&1 &
+		SPAWNED=$!
+		at_exit kill -9 "$SPAWNED"
+	else
+		ns_spawn "$ns" "$dir/pluto.out" "$PLUTO" --no-bpf "${args[@]}"
+	fi
+	PLUTO_PID=$SPAWNED
 	wait_until 20 eval 'pluto_whack "$dir" --status >/dev/null 2>&1'
 }
 
@@ -74,7 +89,7 @@ pluto_stop() {
 	local pid
 	pid=$(<"$1/pluto.pid") || return 0
 	pluto_whack "$1" --shutdown >/dev/null 2>&1
-	wait_until 10 test ! -e "/proc/$pid" || { kill -KILL "$pid"; return 1; }
+	wait_until "${2:-10}" test ! -e "/proc/$pid" || { kill -KILL "$pid"; return 1; }
 }
 
 # pluto_log_tail DIR [N]: the last N lines of the log (and stdout), as comments.
@@ -226,6 +241,18 @@ both_empty() {
 		rc=1
 	done
 	return $rc
+}
+
+bpf_attached() {
+	ip -n "$1" link show veth0 | grep -q 'prog/xdp' &&
+		tc -n "$1" filter show dev veth0 egress | grep -q pl_tc_egress &&
+		tc -n "$1" filter show dev veth0 ingress | grep -q pl_tc_ingress
+}
+
+bpf_bare() {
+	! ip -n "$1" link show veth0 | grep -q 'prog/xdp' &&
+		! tc -n "$1" filter show dev veth0 egress | grep -q pl_tc &&
+		! tc -n "$1" filter show dev veth0 ingress | grep -q pl_tc
 }
 
 ping_clients() {
