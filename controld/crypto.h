@@ -53,6 +53,17 @@ const struct crypto_hash_desc *crypto_hash_by_name(const char *name);
 size_t crypto_hash_size(enum oakley_hash id);
 
 /* out = hash(in[0] | in[1] | ... | in[n-1]); out_size must be >= the output length. */
+/*
+ * An OpenSSL algorithm object fetched at first use and kept (crypto_fetch.c): slot is a
+ * static struct crypto_fetched, zero-initialised; NULL when OpenSSL has no such algorithm.
+ * Safe from any thread.
+ */
+enum crypto_fetch_kind { CRYPTO_FETCH_MD, CRYPTO_FETCH_CIPHER, CRYPTO_FETCH_MAC };
+struct crypto_fetched {
+	void *_Atomic obj;
+};
+void *crypto_fetch(struct crypto_fetched *slot, enum crypto_fetch_kind kind, const char *name);
+
 int crypto_hash(enum oakley_hash id, const struct crypto_chunk *in, size_t n, uint8_t *out,
 		size_t out_size);
 /* out = prf(key, in[0] | ... | in[n-1]), the PRF being HMAC with the hash (RFC 2409 4.5). */

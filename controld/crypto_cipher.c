@@ -64,23 +64,23 @@ int crypto_cipher_keylen(enum oakley_encr id, unsigned int key_bits)
 	}
 }
 
-/* The OpenSSL cipher name for id with a keylen-byte key, or NULL. */
-static const char *ossl_cipher_name(enum oakley_encr id, size_t keylen)
+/* The OpenSSL ciphers pluto uses for IKE, fetched once each. */
+static struct {
+	const char *name;
+	struct crypto_fetched obj;
+} cbc_ciphers[] = { { "DES-EDE3-CBC", { NULL } },
+		    { "AES-128-CBC", { NULL } },
+		    { "AES-192-CBC", { NULL } },
+		    { "AES-256-CBC", { NULL } } };
+
+/* cbc_ciphers' index for id with a keylen-byte key, or -1. */
+static int cbc_index(enum oakley_encr id, size_t keylen)
 {
-	if (id == OAKLEY_ENCR_3DES_CBC && keylen == 24)
-		return "DES-EDE3-CBC";
+	if (id == OAKLEY_ENCR_3DES_CBC)
+		return keylen == 24 ? 0 : -1;
 	if (id != OAKLEY_ENCR_AES_CBC)
-		return NULL;
-	switch (keylen) {
-	case 16:
-		return "AES-128-CBC";
-	case 24:
-		return "AES-192-CBC";
-	case 32:
-		return "AES-256-CBC";
-	default:
-		return NULL;
-	}
+		return -1;
+	return keylen == 16 ? 1 : keylen == 24 ? 2 : keylen == 32 ? 3 : -1;
 }
 
 /* Run the cipher over buf in place; the caller has checked the lengths. */
@@ -112,23 +112,22 @@ int crypto_cipher_cbc(enum oakley_encr id, const uint8_t *key, size_t keylen, ui
 		      uint8_t *buf, size_t len, bool encrypt)
 {
 	const struct crypto_cipher_desc *c = crypto_cipher_lookup(id);
-	const char *name = ossl_cipher_name(id, keylen);
+	int i = cbc_index(id, keylen);
 	uint8_t next_iv[CRYPTO_MAX_BLOCK];
 	EVP_CIPHER *cipher;
 	int ret;
 
-	if (c == NULL || name == NULL || key == NULL || iv == NULL)
+	if (c == NULL || i < 0 || key == NULL || iv == NULL)
 		return -EINVAL;
 	if (len == 0 || len % c->block != 0 || len > (size_t)INT32_MAX || buf == NULL)
 		return -EINVAL;
-	cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	cipher = crypto_fetch(&cbc_ciphers[i].obj, CRYPTO_FETCH_CIPHER, cbc_ciphers[i].name);
 	if (cipher == NULL)
 		return -EIO;
 	/* Decrypting in place destroys the last ciphertext block: keep it first. */
 	if (!encrypt)
 		memcpy(next_iv, buf + len - c->block, c->block);
 	ret = cbc_run(cipher, key, iv, buf, len, encrypt);
-	EVP_CIPHER_free(cipher);
 	if (ret != 0)
 		return ret;
 	if (encrypt)

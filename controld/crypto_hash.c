@@ -35,6 +35,13 @@ static const struct {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+static struct crypto_fetched mds[ARRAY_LEN(hashes)], hmac;
+
+static EVP_MD *md_of(const struct crypto_hash_desc *h)
+{
+	return crypto_fetch(&mds[h - hashes], CRYPTO_FETCH_MD, h->ossl_name);
+}
+
 const struct crypto_hash_desc *crypto_hash_lookup(enum oakley_hash id)
 {
 	for (size_t i = 0; i < ARRAY_LEN(hashes); i++) {
@@ -77,7 +84,7 @@ int crypto_hash(enum oakley_hash id, const struct crypto_chunk *in, size_t n, ui
 
 	if (h == NULL || out == NULL || out_size < h->size || (n > 0 && in == NULL))
 		return -EINVAL;
-	md = EVP_MD_fetch(NULL, h->ossl_name, NULL);
+	md = md_of(h);
 	ctx = EVP_MD_CTX_new();
 	if (md == NULL || ctx == NULL)
 		goto cleanup;
@@ -92,7 +99,6 @@ int crypto_hash(enum oakley_hash id, const struct crypto_chunk *in, size_t n, ui
 	ret = 0;
 cleanup:
 	EVP_MD_CTX_free(ctx);
-	EVP_MD_free(md);
 	return ret;
 }
 
@@ -106,11 +112,10 @@ static EVP_MAC_CTX *hmac_start(const struct crypto_hash_desc *h, struct crypto_c
 	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx;
 
-	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+	mac = crypto_fetch(&hmac, CRYPTO_FETCH_MAC, OSSL_MAC_NAME_HMAC);
 	if (mac == NULL)
 		return NULL;
 	ctx = EVP_MAC_CTX_new(mac);
-	EVP_MAC_free(mac);
 	if (ctx == NULL)
 		return NULL;
 	params[0] =

@@ -7,6 +7,7 @@
  *
  *   ikeload --responder ADDR --first-source ADDR --count N --psk SECRET
  *           [--group 14|19] [--concurrency C] [--timeout S] [--retransmit S]
+ *           [--bad-hash]   (HASH_I with a bit flipped: the hostile-peer test)
  *
  * Source addresses are FIRST, FIRST+1, ... (IPv4, already on an interface); one UDP
  * socket bound to port 500 on each.  The messages are built and parsed with pluto's
@@ -90,6 +91,7 @@ static struct {
 	unsigned retransmits, failed, completed;
 	unsigned notifications;
 	int verbose;
+	int bad_hash; /* --bad-hash: HASH_I with a bit flipped (a test of the responder) */
 } g = {
 	.count = 100,
 	.concurrency = 50,
@@ -248,6 +250,8 @@ static void on_mr2(struct tun *t, const struct ike_digest *d)
 			     CRYPTO_CHUNK(t->sai_b, t->sai_b_len), CRYPTO_CHUNK(idb, 8), hash) < 0)
 		return fail(t, "key derivation failed");
 	crypto_cleanse(gxy, sizeof(gxy));
+	if (g.bad_hash)
+		hash[0] ^= 0x01;
 	struct ike_id_payload id = { .type = ISAKMP_ID_IPV4_ADDR,
 				     .data = { (const uint8_t *)&t->src, 4 } };
 	start_msg(&o, t, ISAKMP_XCHG_MAIN, ISAKMP_FLAG_ENCRYPTION, 0);
@@ -491,7 +495,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: ikeload --responder ADDR --first-source ADDR --count N "
 			"--psk SECRET [--group 14|19] [--concurrency C] [--timeout S] "
-			"[--retransmit S] [--verbose]\n");
+			"[--retransmit S] [--verbose] [--bad-hash]\n");
 	exit(2);
 }
 
@@ -507,6 +511,7 @@ static void parse_args(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "retransmit", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "bad-hash", no_argument, NULL, 'b' },
 		{ 0 },
 	};
 	int c;
@@ -523,6 +528,7 @@ static void parse_args(int argc, char **argv)
 		case 't': g.timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'R': g.retransmit_s = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'v': g.verbose = 1; break;
+		case 'b': g.bad_hash = 1; break;
 		default: usage();
 		}
 	}
