@@ -78,8 +78,9 @@ add west "3des-md5-modp1024" ""
 add east "" ""
 initiate west t
 check "weak ike: refused (whack --initiate fails)" [ "$rc" -ne 0 ]
+# (east's own line may be rate-limited after so many quick negotiations: west's is not)
 check "weak ike: east answers NO_PROPOSAL_CHOSEN" \
-	grep -q 'sending notification NO_PROPOSAL_CHOSEN' "$T/east.log"
+	grep -q 'peer refused Main Mode: NO_PROPOSAL_CHOSEN' <<<"$out"
 check "weak ike: east established nothing" \
 	bash -c '! grep -q "SA established" <<<"$1"' _ "$(w east --status)"
 
