@@ -75,7 +75,8 @@ layer_san() {
 	local d=$LOGDIR/san vg=$LOGDIR/valgrind t
 	rm -rf "$d" "$vg"
 	mkdir -p "$d" "$vg"
-	if ! nice make SANITIZE=1 -j"$(nproc)" >"$d/build.log" 2>&1; then
+	# BUILD is exported above (build): name the sanitizer build directory explicitly
+	if ! nice make SANITIZE=1 BUILD=build/san -j"$(nproc)" >"$d/build.log" 2>&1; then
 		failed=$((failed + 1))
 		failures+=(san/build)
 		echo "san/build: make SANITIZE=1 failed (log: $d/build.log)"
