@@ -16,10 +16,9 @@
 struct connection *connections;
 /*
  * With thousands of connections, adding each must not scan all the others: the names of
- * the permanent and template connections are indexed, and the list's last element is
- * remembered. Instances (ikev1_main.c) are appended behind that element without telling
- * us, so connection_link() walks on from it to the true end; it is moved back when the
- * element is unlinked.
+ * the permanent and template connections are indexed (instances share their template's
+ * name and are not), and the list's last element is remembered (moved back when it is
+ * unlinked).
  */
 static struct strmap by_name = STRMAP_INIT;
 static struct connection *last;
