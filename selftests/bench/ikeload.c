@@ -617,6 +617,11 @@ int main(int argc, char **argv)
 			receive(&tuns[evs[i].data.u32]);
 	}
 	report(tuns, end - start);
+	fflush(stdout); /* before anything at exit (a sanitizer's report) can cut it off */
+	for (unsigned i = 0; i < g.count; i++)
+		close(tuns[i].fd);
+	close(ep);
+	free(tuns);
 	crypto_dh_free(g.dh);
 	return g.completed == g.count ? 0 : 1;
 }
