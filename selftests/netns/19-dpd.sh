@@ -109,19 +109,30 @@ check "after recovery the peers answer each other again" grep -q 'R_U_THERE seq 
 # --- 3. dpdaction=clear: the eroute goes -----------------------------------------
 # west is restarted too, to change its connection's action
 kill_side west
-kill_side east
-check "west restarted" start_side west "$NW" 2
-check "east restarted" start_side east "$NE" 2
-check "west: conn with dpdaction=clear" add west clear
-check "east: conn added" add east hold
-check "west: routed" route
-check "west: initiation succeeds" initiate
-check "west: tunnel erouted" status_has west '^000 "t": .*; erouted;'
-kill_side east
-check "west declares east dead (clear)" \
-	wait_for $((DELAY + TIMEOUT + 2)) grep -q 'peer declared dead; dpdaction=clear' "$T/west.log"
-ws=$(w west --status)
-echo "$ws" | grep -E '^000 "t": |#[0-9]+:' | sed 's/^/# west: /'
+# dead_peer ACTION RUN [route]: both plutos restarted (run RUN), west's conn with
+# dpdaction=ACTION (routed first with "route"), the tunnel up, east killed; west must
+# declare it dead. Leaves west's --status in $ws.
+dead_peer() {
+	local action=$1 run=$2 how="routed for the SA only"
+	kill_side east
+	check "west restarted" start_side west "$NW" "$run"
+	check "east restarted" start_side east "$NE" "$run"
+	check "west: conn with dpdaction=$action" add west "$action"
+	check "east: conn added" add east hold
+	if [ "${3:-}" = route ]; then
+		check "west: routed" route
+		how=routed
+	fi
+	check "west: initiation succeeds" initiate
+	check "west: tunnel erouted ($how)" status_has west '^000 "t": .*; erouted;'
+	kill_side east
+	check "west declares east dead ($action)" \
+		wait_for $((DELAY + TIMEOUT + 2)) grep -q "peer declared dead; dpdaction=$action" "$T/west.log"
+	ws=$(w west --status)
+	echo "$ws" | grep -E '^000 "t": |#[0-9]+:' | sed 's/^/# west: /'
+}
+
+dead_peer clear 2 route
 check "clear: no states left" bash -c '! grep -q "^000 #[0-9]*:" <<<"$1"' _ "$ws"
 check "clear: connection unrouted" grep -q '^000 "t": .*; unrouted;' <<<"$ws"
 check "clear: log says the eroute was removed" grep -q 'DPD: states deleted and eroute removed (dpdaction=clear)' "$T/west.log"
@@ -130,17 +141,7 @@ check "clear: nothing renegotiated" status_lacks west 'STATE_'
 
 # --- 4. dpdaction=hold: back to TRAP -----------------------------------------------
 kill_side west
-check "west restarted" start_side west "$NW" 3
-check "east restarted" start_side east "$NE" 3
-check "west: conn with dpdaction=hold" add west hold
-check "east: conn added" add east hold
-check "west: initiation succeeds" initiate
-check "west: tunnel erouted (routed for the SA only)" status_has west '^000 "t": .*; erouted;'
-kill_side east
-check "west declares east dead (hold)" \
-	wait_for $((DELAY + TIMEOUT + 2)) grep -q 'peer declared dead; dpdaction=hold' "$T/west.log"
-ws=$(w west --status)
-echo "$ws" | grep -E '^000 "t": |#[0-9]+:' | sed 's/^/# west: /'
+dead_peer hold 3
 check "hold: no states left" bash -c '! grep -q "^000 #[0-9]*:" <<<"$1"' _ "$ws"
 check "hold: TRAP eroute in place" grep -q '^000 "t": .*; prospective erouted;' <<<"$ws"
 check "hold: log says so" grep -q 'eroute back to TRAP: traffic starts a new negotiation (dpdaction=hold)' "$T/west.log"
