@@ -72,6 +72,11 @@ int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto
 
 /* Fill buf with len cryptographically strong random bytes (RAND_bytes). */
 int crypto_random(void *buf, size_t len);
+/*
+ * A random value, the same for the life of the process, to key the hashes of tables
+ * indexed by what peers choose (cookies, addresses).
+ */
+uint64_t crypto_hash_seed(void);
 /* Constant-time comparison (CRYPTO_memcmp): true when the buffers are equal. */
 bool crypto_memeq(const void *a, const void *b, size_t len);
 /* Wipe secret material so the compiler cannot optimise it away (OPENSSL_cleanse). */

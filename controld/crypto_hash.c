@@ -173,6 +173,19 @@ int crypto_random(void *buf, size_t len)
 	return 0;
 }
 
+uint64_t crypto_hash_seed(void)
+{
+	static uint64_t seed;
+	static bool set;
+
+	if (!set) {
+		if (crypto_random(&seed, sizeof(seed)) < 0)
+			seed = (uint64_t)(uintptr_t)&seed ^ 0x9e3779b97f4a7c15ULL; /* never: RAND failed */
+		set = true;
+	}
+	return seed;
+}
+
 bool crypto_memeq(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;

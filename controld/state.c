@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "connections.h"
+#include "crypto.h"
 #include "ctl.h"
 #include "evloop.h"
+#include "ip_addr.h"
 #include "log.h"
 
 struct state *states;
@@ -28,13 +30,13 @@ static unsigned serial_bucket(unsigned long serial)
 	return (unsigned)(serial % STATE_BUCKETS);
 }
 
-/* Keys are random cookies, but mix anyway: a peer chooses the initiator cookie. */
+/*
+ * Keys are cookies, and a peer chooses the initiator cookie: keyed by a secret seed, it
+ * cannot pick cookies that all land in one bucket.
+ */
 static unsigned key_bucket(uint64_t key)
 {
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (unsigned)(key % STATE_BUCKETS);
+	return (unsigned)(hash_mix64(key ^ crypto_hash_seed()) % STATE_BUCKETS);
 }
 
 static void unfile(struct state **head, struct state *st, size_t link)

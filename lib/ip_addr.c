@@ -111,6 +111,24 @@ bool ip_addr_eq(const ip_address *a, const ip_address *b)
 	return a->af == b->af && memcmp(a->bytes, b->bytes, ip_af_len(a->af)) == 0;
 }
 
+uint64_t hash_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t ip_addr_hash(const ip_address *a, uint64_t seed)
+{
+	uint64_t w[2] = {0, 0};
+
+	memcpy(w, a->bytes, ip_af_len(a->af));
+	return hash_mix64(hash_mix64(seed ^ a->af ^ w[0]) ^ w[1]);
+}
+
 bool ip_addr_is_set(const ip_address *a)
 {
 	return a->af == AF_INET || a->af == AF_INET6;
@@ -298,6 +316,11 @@ ip_subnet ip_subnet_from_addr(const ip_address *a)
 bool ip_subnet_eq(const ip_subnet *a, const ip_subnet *b)
 {
 	return a->maskbits == b->maskbits && ip_addr_eq(&a->addr, &b->addr);
+}
+
+uint64_t ip_subnet_hash(const ip_subnet *s, uint64_t seed)
+{
+	return ip_addr_hash(&s->addr, seed ^ ((uint64_t)s->maskbits << 56));
 }
 
 bool ip_subnet_contains(const ip_subnet *s, const ip_address *a)

@@ -35,6 +35,13 @@ void ip_addr_format(const ip_address *a, char buf[IP_ADDR_STRLEN]);
 const char *ip_addr_str(const ip_address *a);
 
 bool ip_addr_eq(const ip_address *a, const ip_address *b);
+/* The MurmurHash3 finaliser: a bijection that spreads every input bit over the output. */
+uint64_t hash_mix64(uint64_t h);
+/*
+ * A hash of the address for table lookups, keyed by seed: peers choose their addresses,
+ * so a table indexed by them takes a random seed that they cannot know.
+ */
+uint64_t ip_addr_hash(const ip_address *a, uint64_t seed);
 bool ip_addr_is_set(const ip_address *a);
 bool ip_addr_is_any(const ip_address *a); /* 0.0.0.0 or :: */
 ip_address ip_addr_any(int af);
@@ -51,6 +58,7 @@ void ip_subnet_format(const ip_subnet *s, char buf[IP_SUBNET_STRLEN]);
 const char *ip_subnet_str(const ip_subnet *s);
 ip_subnet ip_subnet_from_addr(const ip_address *a);
 bool ip_subnet_eq(const ip_subnet *a, const ip_subnet *b);
+uint64_t ip_subnet_hash(const ip_subnet *s, uint64_t seed);
 bool ip_subnet_contains(const ip_subnet *s, const ip_address *a);
 bool ip_subnet_is_host(const ip_subnet *s);
 /* The netmask of a subnet as an address (for PLUTO_MY_CLIENT_MASK). */
