@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
+#include "engine.h"
 #include "evloop.h"
 #include "ifaces.h"
 #include "log.h"
@@ -17,11 +19,86 @@ struct connection *connections;
 /*
  * With thousands of connections, adding each must not scan all the others: the names of
  * the permanent and template connections are indexed (instances share their template's
- * name and are not), and the list's last element is remembered (moved back when it is
- * unlinked).
+ * name and are not), and the list is doubly linked with its last element remembered.
  */
 static struct strmap by_name = STRMAP_INIT;
 static struct connection *last;
+static uint64_t next_seq = 1;
+
+/*
+ * Nor may a message from a peer (thousands of Road Warrior instances): oriented connections
+ * other than templates are filed by their peer's address in a hash keyed by a random seed
+ * (peers choose their addresses), the oriented templates on a list of their own, each
+ * chain in order of addition.
+ */
+#define PEER_BUCKETS 8192u
+static struct connection *by_peer[PEER_BUCKETS];
+static struct connection *templates;
+
+static struct connection **peer_bucket(const ip_address *peer)
+{
+	return &by_peer[ip_addr_hash(peer, crypto_hash_seed()) % PEER_BUCKETS];
+}
+
+static void peer_unfile(struct connection *c)
+{
+	if (c->peer_chain == NULL)
+		return;
+	for (struct connection **pp = c->peer_chain; *pp != NULL; pp = &(*pp)->peer_next) {
+		if (*pp == c) {
+			*pp = c->peer_next;
+			break;
+		}
+	}
+	c->peer_chain = NULL;
+	c->peer_next = NULL;
+}
+
+/* (Re)file c under its peer's address now that it is oriented; in seq order. */
+static void peer_file(struct connection *c)
+{
+	peer_unfile(c);
+	if (!connection_oriented(c))
+		return;
+	struct connection **head = c->kind == CK_TEMPLATE ? &templates : peer_bucket(&c->that->host);
+	struct connection **pp = head;
+
+	while (*pp != NULL && (*pp)->seq < c->seq)
+		pp = &(*pp)->peer_next;
+	c->peer_next = *pp;
+	*pp = c;
+	c->peer_chain = head;
+}
+
+static struct connection *at_peer(struct connection *c, const ip_address *peer)
+{
+	while (c != NULL && !ip_addr_eq(&c->that->host, peer))
+		c = c->peer_next;
+	return c;
+}
+
+struct connection *connections_for_peer_next(struct conn_cursor *it)
+{
+	struct connection *c;
+
+	if (it->p != NULL && (it->t == NULL || it->p->seq < it->t->seq)) {
+		c = it->p;
+		it->p = at_peer(c->peer_next, &it->peer);
+	} else {
+		c = it->t;
+		if (c != NULL)
+			it->t = c->peer_next;
+	}
+	return c;
+}
+
+struct connection *connections_for_peer(struct conn_cursor *it, const ip_address *peer)
+{
+	it->peer = *peer;
+	it->p = at_peer(*peer_bucket(peer), peer);
+	it->t = templates;
+	return connections_for_peer_next(it);
+}
 
 static char *xstrdup_or_null(const char *s)
 {
@@ -68,14 +145,15 @@ static void connection_free(struct connection *c)
 	free(c);
 }
 
+/* Append c to the list (and file it by peer if it is oriented). */
 static void connection_link(struct connection *c)
 {
-	struct connection **pp = last != NULL ? &last->next : &connections;
-
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	*pp = c;
+	c->seq = next_seq++;
+	c->next = NULL;
+	c->prev = last;
+	*(last != NULL ? &last->next : &connections) = c;
 	last = c;
+	peer_file(c);
 }
 
 static char *dup_or_null(const char *s, bool *ok)
@@ -119,7 +197,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	c->reqid = 0;
 	c->routing = RT_UNROUTED;
 	c->route_wanted = false;
-	c->next = NULL;
+	c->peer_chain = c->route_chain = NULL;
 	connection_link(c);
 	return c;
 }
@@ -215,19 +293,11 @@ struct connection *connection_find(const char *name)
 
 static void connection_unlink(struct connection *c)
 {
-	struct connection *prev = NULL;
-
 	if (c->kind != CK_INSTANCE && strmap_get(&by_name, c->name) == c)
 		strmap_del(&by_name, c->name);
-	for (struct connection **pp = &connections; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			if (last == c)
-				last = prev;
-			return;
-		}
-		prev = *pp;
-	}
+	peer_unfile(c);
+	*(c->prev != NULL ? &c->prev->next : &connections) = c->next;
+	*(c->next != NULL ? &c->next->prev : &last) = c->prev;
 }
 
 void connection_delete(struct connection *c)
@@ -246,6 +316,7 @@ void connection_delete(struct connection *c)
 	states_delete_connection(c);
 	if (c->routing != RT_UNROUTED)
 		dbg(DBG_CONTROL, "dropping routing of \"%s\"", c->name);
+	routing_forget(c);
 	connection_unlink(c);
 	log_reset_context();
 	connection_free(c);
@@ -341,10 +412,16 @@ static struct iface *end_iface(const struct end *e)
 	return ip_addr_is_set(&e->host) ? iface_by_addr(&e->host) : NULL;
 }
 
-bool connection_orient(struct connection *c, bool verbose)
+void connection_unorient(struct connection *c)
 {
+	peer_unfile(c);
 	c->this = c->that = NULL;
 	c->interface = NULL;
+}
+
+bool connection_orient(struct connection *c, bool verbose)
+{
+	connection_unorient(c);
 	for (int i = 0; i < 2; i++)
 		resolve_defaultroute(c, &c->end[i]);
 	struct iface *p0 = end_iface(&c->end[0]), *p1 = end_iface(&c->end[1]);
@@ -369,6 +446,8 @@ bool connection_orient(struct connection *c, bool verbose)
 	c->this = &c->end[mine];
 	c->that = &c->end[!mine];
 	c->interface = mine ? p1 : p0;
+	peer_file(c);
+	routing_refile(c); /* its peer's client may be another end's now */
 	dbg(DBG_CONTROL, "oriented: this end is %s (%s)", mine ? "right" : "left",
 	    ip_addr_str(&c->this->host));
 	return true;
@@ -381,7 +460,7 @@ void connections_reorient(void)
 		if (!connection_orient(c, true) && c->routing != RT_UNROUTED) {
 			/* a connection without an interface cannot keep its routing */
 			states_delete_connection(c);
-			c->routing = RT_UNROUTED;
+			routing_forget(c);
 			plog("unrouted: no longer oriented");
 		}
 		log_reset_context();

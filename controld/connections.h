@@ -71,7 +71,14 @@ struct connection {
 	bool deleting;		      /* connection_delete() is under way */
 	bool ever_established;	      /* some SA of it was established */
 
-	struct connection *next;
+	/* connections.c: the list, and the index by peer */
+	uint64_t seq;		      /* order of addition: the list's order */
+	struct connection *next, *prev;
+	struct connection **peer_chain; /* the index chain it is on (NULL: none) */
+	struct connection *peer_next;
+	/* routing.c: the index of routed connections by peer client */
+	struct connection **route_chain;
+	struct connection *route_next;
 };
 
 /* All connections, in order of addition. */
@@ -94,8 +101,23 @@ uint32_t connection_debugging(const struct connection *c);
 /* "name" or "name"[N] peer, for log prefixes; returns the length written. */
 size_t connection_fmt_prefix(const struct connection *c, char *buf, size_t len);
 
+/*
+ * The connections a message from peer may be for, in order of addition: those whose peer
+ * is at that address (oriented, instances included) and the templates (oriented).
+ * Without scanning the others: connections_for_peer() gives the first (NULL: none), then
+ * connections_for_peer_next() the next.
+ */
+struct conn_cursor {
+	struct connection *p, *t;
+	ip_address peer;
+};
+struct connection *connections_for_peer(struct conn_cursor *it, const ip_address *peer);
+struct connection *connections_for_peer_next(struct conn_cursor *it);
+
 /* Orientation: decide which end is ours from the interfaces; logs why it fails. */
 bool connection_orient(struct connection *c, bool verbose);
+/* Forget the orientation (the interface went, or --uniqueids moved the peer). */
+void connection_unorient(struct connection *c);
 void connections_reorient(void);
 bool connection_oriented(const struct connection *c);
 /* Is the connection's only role to build an ISAKMP SA (no IPsec policy bits)? */

@@ -28,27 +28,30 @@
 #include "evloop.h"
 #include "ifaces.h"
 #include "ikev1_sa.h"
+#include "ktable.h"
 #include "log.h"
 #include "pluto.h"
 #include "state.h"
 
 #define HEARTBEAT_MS 1000
 #define PENDING_RETRY_MS 5000 /* a failed negotiation: let the next packet trap again */
+#define FULL_SYNC_BEATS 10
 
-/* An eroute pluto put in the maps. */
+/* An eroute pluto put in the maps; keyed by src and dst, which must stay adjacent. */
 struct dp_eroute {
+	struct kt_entry e; /* e.wanted: a full sync's mark */
 	struct pl_sel src, dst;
 	struct pl_er_spec spec;
 	uint32_t id;
-	bool wanted;  /* sync: some connection still wants it */
 	bool pending; /* a TRAP event was acted on */
 	uint64_t pending_ms;
 };
 
+/* An SPI pluto put in the maps; keyed by spi and dir. */
 struct dp_spi {
+	struct kt_entry e;
 	uint32_t spi; /* network order */
 	uint32_t dir;
-	bool wanted;
 };
 
 struct dp_iface {
@@ -65,15 +68,19 @@ struct dataplane {
 	struct evtimer *heartbeat, *deferred;
 	pthread_t lease_thread;
 	bool lease_running;
-	struct dp_eroute *ers;
-	size_t ners, caper;
-	struct dp_spi *spis;
-	size_t nspis, capspi;
+	struct ktable ers, spis;
+	unsigned beats; /* heartbeats since the last full sync */
 	struct dp_iface ifs[PLUTO_MAX_INTERFACES];
 	int nifs;
 };
 
-static struct dataplane g = {.rb_fd = -1};
+#define DATAPLANE_INIT                                                                   \
+	{                                                                                \
+		.rb_fd = -1,                                                             \
+		.ers = KTABLE_INIT(struct dp_eroute, src, 2 * sizeof(struct pl_sel)),     \
+		.spis = KTABLE_INIT(struct dp_spi, spi, 2 * sizeof(uint32_t)),            \
+	}
+static struct dataplane g = DATAPLANE_INIT;
 
 /* --- what connections and states want ---------------------------------------------------- */
 
@@ -135,11 +142,41 @@ static bool want(const struct connection *c, struct pl_sel *src, struct pl_sel *
 	return true;
 }
 
+static struct dp_eroute *er_at(size_t i)
+{
+	return (struct dp_eroute *)g.ers.items[i];
+}
+
 static struct dp_eroute *er_find(const struct pl_sel *src, const struct pl_sel *dst)
 {
-	for (size_t i = 0; i < g.ners; i++) {
-		if (sel_eq(&g.ers[i].src, src) && sel_eq(&g.ers[i].dst, dst))
-			return &g.ers[i];
+	struct pl_sel key[2] = {*src, *dst};
+
+	return (struct dp_eroute *)kt_find(&g.ers, key);
+}
+
+static void subnet_from_sel(const struct pl_sel *s, ip_subnet *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr.af = s->family == PL_AF_INET ? AF_INET : AF_INET6;
+	memcpy(out->addr.bytes, s->addr, 16);
+	out->maskbits = s->len;
+}
+
+/*
+ * The connection whose eroute src -> dst is, and what it wants there; NULL if none wants
+ * it.  Only routed connections with dst as their peer client can: routing.c's index.
+ */
+static struct connection *pair_owner(const struct pl_sel *src, const struct pl_sel *dst,
+				     struct pl_er_spec *spec)
+{
+	struct pl_sel s, d;
+	ip_subnet client;
+
+	subnet_from_sel(dst, &client);
+	for (struct connection *c = routing_next_routed(&client, NULL); c != NULL;
+	     c = routing_next_routed(&client, c)) {
+		if (want(c, &s, &d, spec) && sel_eq(&s, src) && sel_eq(&d, dst))
+			return c;
 	}
 	return NULL;
 }
@@ -147,43 +184,35 @@ static struct dp_eroute *er_find(const struct pl_sel *src, const struct pl_sel *
 /* The connection whose eroute r is (NULL: none, any more). */
 static struct connection *er_owner(const struct dp_eroute *r)
 {
-	struct pl_sel s, d;
 	struct pl_er_spec spec;
 
-	for (struct connection *c = connections; c != NULL; c = c->next) {
-		if (want(c, &s, &d, &spec) && sel_eq(&s, &r->src) && sel_eq(&d, &r->dst))
-			return c;
-	}
-	return NULL;
+	return pair_owner(&r->src, &r->dst, &spec);
 }
 
 /* --- sync ------------------------------------------------------------------------------- */
 
 static int er_add(const struct pl_sel *s, const struct pl_sel *d, const struct pl_er_spec *spec)
 {
-	uint32_t id;
-	int r;
+	struct dp_eroute *r = calloc(1, sizeof(*r));
+	int e;
 
-	if (g.ners == g.caper) {
-		size_t cap = g.caper ? 2 * g.caper : 16;
-		struct dp_eroute *n = realloc(g.ers, cap * sizeof(*n));
-		if (n == NULL)
-			return -ENOMEM;
-		g.ers = n;
-		g.caper = cap;
+	if (r == NULL)
+		return -ENOMEM;
+	*r = (struct dp_eroute){.src = *s, .dst = *d, .spec = *spec, .e.wanted = true};
+	e = kt_add(&g.ers, &r->e);
+	if (e == 0 && (e = pl_eroute_add(g.dp, s, d, spec, &r->id)) < 0)
+		kt_del(&g.ers, &r->e);
+	if (e < 0) {
+		free(r);
+		return e;
 	}
-	r = pl_eroute_add(g.dp, s, d, spec, &id);
-	if (r < 0)
-		return r;
-	g.ers[g.ners++] =
-		(struct dp_eroute){.src = *s, .dst = *d, .spec = *spec, .id = id, .wanted = true};
-	dbg(DBG_BPF, "eroute #%u added (%s)", id, pl_action_name(spec->action));
+	dbg(DBG_BPF, "eroute #%u added (%s)", r->id, pl_action_name(spec->action));
 	return 0;
 }
 
 static void er_update(struct dp_eroute *r, const struct pl_er_spec *spec)
 {
-	r->wanted = true;
+	r->e.wanted = true;
 	if (memcmp(&r->spec, spec, sizeof(*spec)) == 0)
 		return;
 	if (pl_eroute_set(g.dp, r->id, spec) == 0) {
@@ -195,106 +224,152 @@ static void er_update(struct dp_eroute *r, const struct pl_er_spec *spec)
 	}
 }
 
-/* Sync the eroutes; returns the error of c's eroute (0: in place, or c wants none). */
-static int sync_eroutes(const struct connection *only)
+static void er_del(struct dp_eroute *r)
+{
+	dbg(DBG_BPF, "eroute #%u removed", r->id);
+	pl_eroute_del(g.dp, r->id);
+	kt_del(&g.ers, &r->e);
+	free(r);
+}
+
+/*
+ * The eroute src -> dst made what its owner wants, or taken out when no routed connection
+ * wants it: the cost of one lookup, not of all connections.  Returns the error of adding
+ * it (0: in place, or not wanted).
+ */
+static int sync_pair(const struct pl_sel *src, const struct pl_sel *dst)
+{
+	struct pl_er_spec spec;
+	struct dp_eroute *r = er_find(src, dst);
+
+	if (pair_owner(src, dst, &spec) == NULL) {
+		if (r != NULL)
+			er_del(r);
+		return 0;
+	}
+	if (r != NULL) {
+		er_update(r, &spec);
+		return 0;
+	}
+	return er_add(src, dst, &spec);
+}
+
+/* All eroutes from all connections: O(connections + eroutes). */
+static void sync_eroutes(void)
 {
 	struct pl_sel s, d;
 	struct pl_er_spec spec;
-	int err = 0;
+	int e;
 
-	for (size_t i = 0; i < g.ners; i++)
-		g.ers[i].wanted = false;
+	for (size_t i = 0; i < g.ers.n; i++)
+		g.ers.items[i]->wanted = false;
 	for (const struct connection *c = connections; c != NULL; c = c->next) {
 		if (!want(c, &s, &d, &spec))
 			continue;
 		struct dp_eroute *r = er_find(&s, &d);
-		if (r != NULL && !r->wanted) {
+		if (r != NULL && !r->e.wanted)
 			er_update(r, &spec);
-		} else if (r == NULL) {
-			int e = er_add(&s, &d, &spec);
-			if (e < 0 && c == only)
-				err = e;
-			else if (e < 0)
-				plog_rl("cannot install the eroute of \"%s\": %s", c->name,
-					strerror(-e));
-		}
+		else if (r == NULL && (e = er_add(&s, &d, &spec)) < 0)
+			plog_rl("cannot install the eroute of \"%s\": %s", c->name, strerror(-e));
 	}
-	for (size_t i = 0; i < g.ners;) {
-		if (g.ers[i].wanted) {
+	for (size_t i = 0; i < g.ers.n;) {
+		if (g.ers.items[i]->wanted)
 			i++;
-			continue;
-		}
-		dbg(DBG_BPF, "eroute #%u removed", g.ers[i].id);
-		pl_eroute_del(g.dp, g.ers[i].id);
-		g.ers[i] = g.ers[--g.ners];
+		else
+			er_del(er_at(i)); /* the last one moves to i */
 	}
-	return err;
 }
 
 static void spi_want(uint32_t spi, uint32_t dir)
 {
-	for (size_t i = 0; i < g.nspis; i++) {
-		if (g.spis[i].spi == spi && g.spis[i].dir == dir) {
-			g.spis[i].wanted = true;
-			return;
-		}
+	uint32_t key[2] = {spi, dir};
+	struct kt_entry *e = kt_find(&g.spis, key);
+	struct dp_spi *p;
+
+	if (e != NULL) {
+		e->wanted = true;
+		return;
 	}
-	if (g.nspis == g.capspi) {
-		size_t cap = g.capspi ? 2 * g.capspi : 16;
-		struct dp_spi *n = realloc(g.spis, cap * sizeof(*n));
-		if (n == NULL)
-			return;
-		g.spis = n;
-		g.capspi = cap;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return;
+	*p = (struct dp_spi){.spi = spi, .dir = dir, .e.wanted = true};
+	if (kt_add(&g.spis, &p->e) < 0) {
+		free(p);
+	} else if (pl_spi_add(g.dp, spi, dir) < 0) {
+		kt_del(&g.spis, &p->e);
+		free(p);
 	}
-	if (pl_spi_add(g.dp, spi, dir) == 0)
-		g.spis[g.nspis++] = (struct dp_spi){.spi = spi, .dir = dir, .wanted = true};
+}
+
+/* The SPIs of st's installed SAs into the maps (what is there already is marked wanted). */
+static void state_spis(const struct state *st)
+{
+	const struct ikev1_sa *sa = st->proto != NULL ? ikev1_sa(st) : NULL;
+	uint32_t spi;
+
+	if (sa == NULL || state_is_phase1(st->kind))
+		return;
+	if (sa->installed & IKEV1_INSTALLED_IN) {
+		memcpy(&spi, sa->our_spi, 4);
+		spi_want(spi, PL_DIR_IN);
+	}
+	if (sa->installed & IKEV1_INSTALLED_OUT) {
+		memcpy(&spi, sa->peer_spi, 4);
+		spi_want(spi, PL_DIR_OUT);
+	}
 }
 
 static void sync_spis(void)
 {
-	for (size_t i = 0; i < g.nspis; i++)
-		g.spis[i].wanted = false;
-	for (const struct state *st = states; st != NULL; st = st->next) {
-		const struct ikev1_sa *sa = st->proto != NULL ? ikev1_sa(st) : NULL;
-		uint32_t spi;
-		if (sa == NULL || state_is_phase1(st->kind))
-			continue;
-		if (sa->installed & IKEV1_INSTALLED_IN) {
-			memcpy(&spi, sa->our_spi, 4);
-			spi_want(spi, PL_DIR_IN);
-		}
-		if (sa->installed & IKEV1_INSTALLED_OUT) {
-			memcpy(&spi, sa->peer_spi, 4);
-			spi_want(spi, PL_DIR_OUT);
-		}
-	}
-	for (size_t i = 0; i < g.nspis;) {
-		if (g.spis[i].wanted) {
+	for (size_t i = 0; i < g.spis.n; i++)
+		g.spis.items[i]->wanted = false;
+	for (const struct state *st = states; st != NULL; st = st->next)
+		state_spis(st);
+	for (size_t i = 0; i < g.spis.n;) {
+		struct dp_spi *p = (struct dp_spi *)g.spis.items[i];
+		if (p->e.wanted) {
 			i++;
 			continue;
 		}
-		pl_spi_del(g.dp, g.spis[i].spi, g.spis[i].dir);
-		g.spis[i] = g.spis[--g.nspis];
+		pl_spi_del(g.dp, p->spi, p->dir);
+		kt_del(&g.spis, &p->e);
+		free(p);
 	}
 }
 
-void dataplane_sync(void)
+static void sync_all(void)
 {
-	if (g.dp == NULL)
-		return;
-	sync_eroutes(NULL);
+	sync_eroutes();
 	sync_spis();
+	g.beats = 0;
+}
+
+void dataplane_sync_sa(const struct state *st)
+{
+	if (g.dp != NULL)
+		state_spis(st);
+}
+
+/* c's eroute now; its error (0: in place, or c wants none). */
+static int sync_conn(const struct connection *c)
+{
+	struct pl_sel s, d;
+
+	if (g.dp == NULL || !connection_oriented(c) || !sel_from(&c->this->client, &s) ||
+	    !sel_from(&c->that->client, &d))
+		return 0;
+	return sync_pair(&s, &d);
+}
+
+void dataplane_sync_conn(const struct connection *c)
+{
+	sync_conn(c);
 }
 
 int dataplane_route(struct connection *c)
 {
-	int r;
+	int r = sync_conn(c);
 
-	if (g.dp == NULL)
-		return 0;
-	r = sync_eroutes(c);
-	sync_spis();
 	if (r < 0)
 		loglog(RC_ROUTE, "cannot route: the eroute cannot go into the BPF maps: %s",
 		       r == -ENOSPC ? "they are full" : strerror(-r));
@@ -304,7 +379,7 @@ int dataplane_route(struct connection *c)
 static void deferred_sync(void *arg)
 {
 	g.deferred = NULL;
-	dataplane_sync();
+	sync_all();
 }
 
 void dataplane_sync_soon(void)
@@ -326,9 +401,9 @@ static bool negotiating(const struct connection *c)
 
 static struct dp_eroute *er_by_id(uint32_t id)
 {
-	for (size_t i = 0; i < g.ners; i++) {
-		if (g.ers[i].id == id)
-			return &g.ers[i];
+	for (size_t i = 0; i < g.ers.n; i++) {
+		if (er_at(i)->id == id)
+			return er_at(i);
 	}
 	return NULL;
 }
@@ -385,8 +460,8 @@ static void expire_pending(void)
 {
 	uint64_t now = evloop_now_ms();
 
-	for (size_t i = 0; i < g.ners; i++) {
-		struct dp_eroute *r = &g.ers[i];
+	for (size_t i = 0; i < g.ers.n; i++) {
+		struct dp_eroute *r = er_at(i);
 		if (!r->pending || now - r->pending_ms < PENDING_RETRY_MS)
 			continue;
 		struct connection *c = er_owner(r);
@@ -445,7 +520,9 @@ static void heartbeat(void *arg)
 	if (!g.lease_running)
 		pl_dp_set_lease(g.dp, pl_now_ns() + PL_LEASE_NS);
 	expire_pending();
-	dataplane_sync(); /* catches connections deleted or unoriented meanwhile */
+	/* every change syncs what it touched; this is a safety net, at O(connections + states) */
+	if (++g.beats >= FULL_SYNC_BEATS)
+		sync_all();
 }
 
 /* --- interfaces ------------------------------------------------------------------------- */
@@ -615,9 +692,19 @@ void dataplane_fini(void)
 		evloop_del_fd(g.rb_fd);
 	ring_buffer__free(g.rb);
 	pl_dp_close(g.dp, true); /* detaches from every interface, unpins */
-	free(g.ers);
-	free(g.spis);
-	g = (struct dataplane){.rb_fd = -1};
+	while (g.ers.n > 0) {
+		struct kt_entry *e = g.ers.items[0];
+		kt_del(&g.ers, e);
+		free(e);
+	}
+	while (g.spis.n > 0) {
+		struct kt_entry *e = g.spis.items[0];
+		kt_del(&g.spis, e);
+		free(e);
+	}
+	kt_free(&g.ers);
+	kt_free(&g.spis);
+	g = (struct dataplane)DATAPLANE_INIT;
 	plog("BPF dataplane unloaded: no program attached, %s removed", pluto.bpf_pin_dir);
 }
 
@@ -708,8 +795,8 @@ void dataplane_status(void)
 	whack_log(RC_COMMENT, " ");
 	whack_log(RC_COMMENT, "BPF dataplane: maps in %s; programs on %s", pluto.bpf_pin_dir,
 		  o ? names : "no interface");
-	for (size_t i = 0; i < g.ners; i++)
-		status_eroute(&g.ers[i]);
+	for (size_t i = 0; i < g.ers.n; i++)
+		status_eroute(er_at(i));
 	for (const struct state *st = states; st != NULL; st = st->next) {
 		const struct ikev1_sa *sa = st->proto != NULL ? ikev1_sa(st) : NULL;
 		uint32_t spi;

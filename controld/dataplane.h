@@ -3,10 +3,13 @@
  * the connections' routing and the installed IPsec SAs; TRAP events from the ring buffer
  * start negotiations; the programs go on every public interface pluto listens on.
  *
- * The maps are derived, never edited piecemeal: dataplane_sync() computes what every
- * connection and state wants (TRAP for a routed connection, its shunt, IPSEC with the eroute
- * owner's SPIs; the SPIs of every installed SA) and applies the difference. The routing
- * itself (c->routing, the eroute owner) is routing.c's. With --no-bpf all of it is a no-op.
+ * The maps are derived, never edited piecemeal: a sync computes what the connections and
+ * states want (TRAP for a routed connection, its shunt, IPSEC with the eroute owner's SPIs;
+ * the SPIs of every installed SA) and applies the difference.  A change syncs what it
+ * touched (one connection's eroute, one state's SPIs), which costs a lookup whatever the
+ * number of tunnels; a full sync, O(connections + states), runs once the current event is
+ * handled after an SA goes, and every ten seconds as a safety net.  The routing itself
+ * (c->routing, the eroute owner) is routing.c's.  With --no-bpf all of it is a no-op.
  */
 #ifndef PLUTO_DATAPLANE_GLUE_H
 #define PLUTO_DATAPLANE_GLUE_H
@@ -28,13 +31,16 @@ void dataplane_fini(void);
 /* The public interfaces changed (rescan, --unlisten): attach to new ones, detach from gone. */
 void dataplane_ifaces_changed(void);
 
-/* Make the maps match the connections and states. */
-void dataplane_sync(void);
-/* engine_route(): sync, and say (loglog RC_ROUTE) if c's eroute could not be installed. */
+/* The eroute of c's pair of clients: what its routed owner wants, or none. */
+void dataplane_sync_conn(const struct connection *c);
+/* The SPIs of st's installed SAs: into the maps (their removal waits for a full sync). */
+void dataplane_sync_sa(const struct state *st);
+/* engine_route(): c's eroute, and say (loglog RC_ROUTE) if it could not be installed. */
 int dataplane_route(struct connection *c);
 /*
- * The same, once the current event is handled (ikev1_ipsec.c, when an SA goes): the SA may
- * be going with its connection, whose TRAP eroute must not flash into the maps meanwhile.
+ * A full sync once the current event is handled (ikev1_ipsec.c, when an SA goes; routing.c,
+ * when a connection loses its routing): the SA may be going with its connection, whose TRAP
+ * eroute must not flash into the maps meanwhile.
  */
 void dataplane_sync_soon(void);
 

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "ip_addr.h"
+
 struct connection;
 struct ctl_client;
 
@@ -25,6 +27,15 @@ void engine_terminate(struct connection *c);
  */
 bool routing_sa_up(struct connection *c, unsigned long serial);
 void routing_sa_down(struct connection *c, unsigned long serial);
+/*
+ * The index of routed connections by peer client, which the conflict checks use instead of
+ * scanning every connection: routing_refile() after c's ends may have changed (orientation),
+ * routing_forget() to drop c's routing silently (the connection goes, or lost its interface).
+ */
+void routing_refile(struct connection *c);
+void routing_forget(struct connection *c);
+/* The routed connections whose peer client is client: after d (NULL: the first), or NULL. */
+struct connection *routing_next_routed(const ip_subnet *client, struct connection *d);
 /* After whack --listen: route auto=route connections, initiate auto=start ones. */
 void engine_listen_done(void);
 /* Status: shunts and what the engine holds beyond connections and states. */

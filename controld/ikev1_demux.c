@@ -199,8 +199,7 @@ static void iface_gone(struct iface *ifp)
 			continue;
 		log_set_context(c, NULL);
 		engine_unroute(c, true); /* while still oriented: the unroute verb needs the ends */
-		c->interface = NULL;
-		c->this = c->that = NULL;
+		connection_unorient(c);
 	}
 	log_reset_context();
 }

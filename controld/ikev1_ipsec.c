@@ -95,7 +95,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 		ok = kernel_add_sa(&k, false) == 0;
 		if (ok) {
 			sa->installed |= IKEV1_INSTALLED_IN;
-			dataplane_sync(); /* XDP lets ESP to this SPI in */
+			dataplane_sync_sa(st); /* XDP lets ESP to this SPI in */
 			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		}
 		crypto_cleanse(&k, sizeof(k));
@@ -109,7 +109,8 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {
-		dataplane_sync(); /* the eroute becomes IPSEC with this SA's SPIs */
+		dataplane_sync_sa(st);
+		dataplane_sync_conn(st->connection); /* the eroute becomes IPSEC with these SPIs */
 		dbg(DBG_KERNEL, "outbound ESP SA 0x%08x and policies installed", k.spi);
 	}
 	crypto_cleanse(&k, sizeof(k));

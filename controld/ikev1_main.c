@@ -65,8 +65,7 @@ void ikev1_unique_ids(struct state *st)
 			connection_delete(d);
 		} else {
 			engine_unroute(d, true);
-			d->this = d->that = NULL; /* until the next --listen orients it again */
-			d->interface = NULL;
+			connection_unorient(d); /* until the next --listen orients it again */
 		}
 		log_set_context(st->connection, st);
 	}
@@ -152,14 +151,16 @@ const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id 
 static struct connection *find_responder_conn(const struct iface *ifp, const ip_address *from)
 {
 	struct connection *tmpl = NULL;
+	struct conn_cursor it;
 
-	for (struct connection *c = connections; c != NULL; c = c->next) {
-		if (!connection_oriented(c) || !(c->policy & (POLICY_PSK | POLICY_RSASIG)) ||
+	for (struct connection *c = connections_for_peer(&it, from); c != NULL;
+	     c = connections_for_peer_next(&it)) {
+		if (!(c->policy & (POLICY_PSK | POLICY_RSASIG)) ||
 		    !ip_addr_eq(&c->this->host, &ifp->addr))
 			continue;
-		if (c->kind != CK_TEMPLATE && ip_addr_eq(&c->that->host, from))
+		if (c->kind != CK_TEMPLATE)
 			return c;
-		if (c->kind == CK_TEMPLATE && tmpl == NULL)
+		if (tmpl == NULL)
 			tmpl = c;
 	}
 	return tmpl;
@@ -661,10 +662,12 @@ static const char *switch_to_best(struct state *st)
 		return NULL;
 	if (sa->p1.auth == OAKLEY_AUTH_PSK && (psk = psk_for(cur, &sa->peer)) == NULL)
 		return "no preshared key found for this connection";
-	for (struct connection *c = connections; c != NULL; c = c->next) {
+	struct conn_cursor it;
+
+	for (struct connection *c = connections_for_peer(&it, &sa->peer); c != NULL;
+	     c = connections_for_peer_next(&it)) {
 		if (c == cur || c->kind == CK_INSTANCE || c == cur->template ||
-		    !connection_oriented(c) || !ip_addr_eq(&c->this->host, &sa->iface->addr) ||
-		    (c->kind != CK_TEMPLATE && !ip_addr_eq(&c->that->host, &sa->peer)))
+		    !ip_addr_eq(&c->this->host, &sa->iface->addr))
 			continue;
 		enum id_fit fit = id_fit(c, &sa->peer, &sa->peer_id);
 		if (fit > best_fit && same_keys(sa, c, psk)) {

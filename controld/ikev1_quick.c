@@ -405,14 +405,15 @@ static struct connection *client_connection(const struct state *st, const ip_sub
 
 	if (p1 == NULL)
 		return NULL;
+	struct conn_cursor it;
+
 	ikev1_our_id(c, &our_c);
-	for (struct connection *d = connections; d != NULL; d = d->next) {
-		if (d == c || !connection_oriented(d) || (d->policy & POLICY_SHUNT_MASK) ||
-		    connection_isakmp_only(d) || !ip_addr_eq(&d->this->host, &c->this->host))
+	for (struct connection *d = connections_for_peer(&it, &p1->peer); d != NULL;
+	     d = connections_for_peer_next(&it)) {
+		if (d == c || (d->policy & POLICY_SHUNT_MASK) || connection_isakmp_only(d) ||
+		    !ip_addr_eq(&d->this->host, &c->this->host))
 			continue;
 		bool tmpl = d->kind == CK_TEMPLATE;
-		if (!tmpl && !ip_addr_eq(&d->that->host, &p1->peer))
-			continue;
 		ikev1_our_id(d, &our_d);
 		if (!id_eq(&our_c, &our_d) ||
 		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->peer_id)))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "connections.h"
+#include "crypto.h"
 #include "dataplane.h"
 #include "engine.h"
 #include "ifaces.h"
@@ -16,6 +17,83 @@
 #include "updown.h"
 
 static void remove_route(struct connection *c);
+
+/*
+ * Routed connections (routing other than RT_UNROUTED) filed by their peer client: every
+ * conflict (same route, same eroute) and every sharing of a route is between connections
+ * with the same peer client, so the checks walk one chain, not all connections.  Chains
+ * are in order of addition; a connection is filed whenever it is routed (set_routing()).
+ */
+#define ROUTE_BUCKETS 8192u
+static struct connection *by_client[ROUTE_BUCKETS];
+
+static struct connection **client_bucket(const ip_subnet *client)
+{
+	return &by_client[ip_subnet_hash(client, crypto_hash_seed()) % ROUTE_BUCKETS];
+}
+
+static void route_unfile(struct connection *c)
+{
+	if (c->route_chain == NULL)
+		return;
+	for (struct connection **pp = c->route_chain; *pp != NULL; pp = &(*pp)->route_next) {
+		if (*pp == c) {
+			*pp = c->route_next;
+			break;
+		}
+	}
+	c->route_chain = NULL;
+	c->route_next = NULL;
+}
+
+static void route_file(struct connection *c)
+{
+	struct connection **head = client_bucket(&c->that->client), **pp = head;
+
+	route_unfile(c);
+	while (*pp != NULL && (*pp)->seq < c->seq)
+		pp = &(*pp)->route_next;
+	c->route_next = *pp;
+	*pp = c;
+	c->route_chain = head;
+}
+
+static void set_routing(struct connection *c, enum routing r)
+{
+	c->routing = r;
+	if (r == RT_UNROUTED)
+		route_unfile(c);
+	else if (c->route_chain == NULL)
+		route_file(c);
+}
+
+void routing_refile(struct connection *c)
+{
+	if (c->routing != RT_UNROUTED && connection_oriented(c))
+		route_file(c);
+}
+
+void routing_forget(struct connection *c)
+{
+	if (c->routing == RT_UNROUTED)
+		return;
+	set_routing(c, RT_UNROUTED);
+	dataplane_sync_soon(); /* its eroute goes */
+}
+
+struct connection *routing_next_routed(const ip_subnet *client, struct connection *d)
+{
+	d = d != NULL ? d->route_next : *client_bucket(client);
+	while (d != NULL && !ip_subnet_eq(&d->that->client, client))
+		d = d->route_next;
+	return d;
+}
+
+/* The first routed connection after d (NULL: the first) with c's peer client. */
+static struct connection *next_routed(const struct connection *c, struct connection *d)
+{
+	return routing_next_routed(&c->that->client, d);
+}
 
 static bool same_route(const struct connection *a, const struct connection *b)
 {
@@ -62,26 +140,30 @@ static bool clear_conflicts(struct connection *c)
 {
 	const char *what;
 
-	for (struct connection *d = connections; d != NULL; d = d->next) {
+	for (struct connection *d = next_routed(c, NULL); d != NULL; d = next_routed(c, d)) {
 		if ((what = conflict(c, d)) != NULL && d->routing == RT_ROUTED_TUNNEL) {
 			loglog(RC_ROUTE, "cannot route -- %s already in use for \"%s\"", what,
 			       d->name);
 			return false;
 		}
 	}
-	for (struct connection *d = connections; d != NULL; d = d->next) {
+	for (struct connection *d = next_routed(c, NULL), *next; d != NULL; d = next) {
+		next = next_routed(c, d);
 		if ((what = conflict(c, d)) != NULL) {
 			plog("taking down the %s of \"%s\", which conflicts", what, d->name);
-			d->routing = RT_UNROUTED;
+			set_routing(d, RT_UNROUTED);
+			/* its eroute goes; one that is c's too changes in place when c's is synced */
+			if (!same_eroute(c, d))
+				dataplane_sync_conn(d);
 		}
 	}
 	return true;
 }
 
 /* Is another connection with the same pair of clients routed (so prepare is not run)? */
-static bool clients_routed_elsewhere(const struct connection *c)
+static bool clients_routed_elsewhere(struct connection *c)
 {
-	for (const struct connection *d = connections; d != NULL; d = d->next) {
+	for (struct connection *d = next_routed(c, NULL); d != NULL; d = next_routed(c, d)) {
 		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
 		    same_eroute(c, d))
 			return true;
@@ -128,7 +210,7 @@ void engine_route(struct connection *c)
 	if (!install_route(c))
 		return;
 	c->route_wanted = true;
-	c->routing = (c->policy & POLICY_SHUNT_MASK) ? RT_ROUTED_SHUNT : RT_ROUTED_PROSPECTIVE;
+	set_routing(c, (c->policy & POLICY_SHUNT_MASK) ? RT_ROUTED_SHUNT : RT_ROUTED_PROSPECTIVE);
 	if (dataplane_route(c) < 0) { /* its TRAP or shunt eroute */
 		remove_route(c);
 		return;
@@ -157,10 +239,10 @@ static void remove_route(struct connection *c)
 {
 	bool shunt = c->routing == RT_ROUTED_SHUNT;
 
-	c->routing = RT_UNROUTED;
+	set_routing(c, RT_UNROUTED);
 	c->route_wanted = false;
-	dataplane_sync(); /* its eroute goes, even if the route stays */
-	for (struct connection *d = connections; d != NULL; d = d->next) {
+	dataplane_sync_conn(c); /* its eroute goes, even if the route stays */
+	for (struct connection *d = next_routed(c, NULL); d != NULL; d = next_routed(c, d)) {
 		if (d != c && d->routing != RT_UNROUTED && connection_oriented(d) &&
 		    same_route(c, d) && same_path(c, d)) {
 			plog("route left in place: \"%s\" shares it", d->name);
@@ -185,7 +267,7 @@ bool routing_sa_up(struct connection *c, unsigned long serial)
 	}
 	if (c->routing != RT_ROUTED_TUNNEL)
 		updown_run(c, "up");
-	c->routing = RT_ROUTED_TUNNEL;
+	set_routing(c, RT_ROUTED_TUNNEL);
 	c->eroute_owner = serial;
 	return true;
 }
@@ -198,7 +280,7 @@ void routing_sa_down(struct connection *c, unsigned long serial)
 	updown_run(c, "down");
 	c->eroute_owner = 0;
 	if (c->route_wanted)
-		c->routing = RT_ROUTED_PROSPECTIVE;
+		set_routing(c, RT_ROUTED_PROSPECTIVE);
 	else
 		remove_route(c);
 }
