@@ -1,16 +1,17 @@
 /*
  * The crypto helper pool: a queue of jobs (mutex + condition variable) served by a
- * fixed set of threads, and the way back into the event loop (an eventfd the helpers
- * write after putting a finished job on the done list).
+ * fixed set of threads, and the way back into the event loop: the loop takes the done
+ * list at the start of every iteration (evloop_set_wait_hooks), and a helper writes an
+ * eventfd only when the loop may be asleep, so a busy daemon pays no wake-up per job.
  *
  *   main thread                         helper threads
  *   submit ── queue ──────────────────► take the first job whose state has none
  *                                       running, work(), put it on done
- *   on_done ◄── eventfd ◄── done ◄───── write the eventfd
+ *   drain_done ◄── done ◄────────────── (main_waiting: write the eventfd)
  *   resume (if the state still exists), cleanup
  *
  * Only the main thread logs, resumes and frees.  Everything shared is under one lock:
- * the queue, the done list, what each helper runs, and the stop flag.
+ * the queue, the done list, what each helper runs, main_waiting and the stop flag.
  */
 #include "crypto_helpers.h"
 
@@ -53,6 +54,7 @@ static struct job_list done = {NULL, &done.head};   /* worked, not resumed */
 static struct job **running; /* [nslots]: the job each helper works on, or NULL */
 static int nslots;	     /* set before the helpers start, cleared after they end */
 static bool stopping;
+static bool main_waiting; /* the event loop may sleep: a finished job must wake it */
 
 /* Main thread only. */
 static pthread_t *threads;
@@ -161,7 +163,10 @@ static void *helper_main(void *arg)
 		pthread_mutex_lock(&lock);
 		running[id] = NULL;
 		list_append(&done, j);
-		wake_main();
+		if (main_waiting) {
+			main_waiting = false;
+			wake_main();
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
@@ -196,6 +201,31 @@ static void finish(struct job *j)
 	job_free(j);
 }
 
+/*
+ * Finish what is done; with none left, let the helpers know that the loop may sleep (they
+ * write the eventfd only then: while the loop is busy it comes here each iteration).
+ */
+static void drain_done(void)
+{
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		struct job *j = list_pop(&done);
+		if (j == NULL)
+			main_waiting = true;
+		pthread_mutex_unlock(&lock);
+		if (j == NULL)
+			return;
+		finish(j);
+	}
+}
+
+static void loop_awake(void)
+{
+	pthread_mutex_lock(&lock);
+	main_waiting = false;
+	pthread_mutex_unlock(&lock);
+}
+
 static void on_done(int fd, uint32_t events, void *arg)
 {
 	uint64_t n;
@@ -203,14 +233,8 @@ static void on_done(int fd, uint32_t events, void *arg)
 	/* Reset the counter first: a job finished after this read wakes us again. */
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		plog("crypto helpers: reading the completion eventfd failed: %s", strerror(errno));
-	for (;;) {
-		pthread_mutex_lock(&lock);
-		struct job *j = list_pop(&done);
-		pthread_mutex_unlock(&lock);
-		if (j == NULL)
-			return;
-		finish(j);
-	}
+	drain_done();
+	loop_awake(); /* (drain_done() said it may sleep: not until the next iteration) */
 }
 
 int crypto_helper_submit(unsigned long serial, const struct crypto_helper_ops *ops, void *data)
@@ -224,12 +248,11 @@ int crypto_helper_submit(unsigned long serial, const struct crypto_helper_ops *o
 	}
 	*j = (struct job){.serial = serial, .ops = ops, .data = data, .helper = -1};
 	if (nthreads == 0) {
-		/* inline: the work now, the resume from the event loop as with helpers */
+		/* inline: the work now, the resume from the event loop (before it waits) */
 		work(j, -1);
 		pthread_mutex_lock(&lock);
 		list_append(&done, j);
 		pthread_mutex_unlock(&lock);
-		wake_main();
 		return 0;
 	}
 	pthread_mutex_lock(&lock);
@@ -300,6 +323,7 @@ int crypto_helpers_init(int nhelpers)
 	r = evloop_add_fd(done_fd, EPOLLIN, on_done, NULL);
 	if (r < 0)
 		goto fail;
+	evloop_set_wait_hooks(drain_done, loop_awake);
 	stopping = false;
 	nslots = nhelpers;
 	r = start_threads(nhelpers);
@@ -334,9 +358,11 @@ void crypto_helpers_fini(void)
 		dbg(DBG_CONTROL, "crypto helpers: discarded %u unfinished job%s", freed,
 		    freed == 1 ? "" : "s");
 	if (done_fd >= 0) {
+		evloop_set_wait_hooks(NULL, NULL);
 		evloop_del_fd(done_fd);
 		close(done_fd);
 	}
+	main_waiting = false;
 	done_fd = -1;
 	free(threads);
 	free(running);

@@ -32,6 +32,13 @@ static struct evtimer **heap;
 static size_t heap_len, heap_cap;
 static uint64_t timer_seq;
 static bool stopping;
+static void (*before_wait)(void), (*after_wait)(void);
+
+void evloop_set_wait_hooks(void (*before)(void), void (*after)(void))
+{
+	before_wait = before;
+	after_wait = after;
+}
 
 uint64_t evloop_now_ms(void)
 {
@@ -216,7 +223,15 @@ static int next_timeout(int cap_ms)
 void evloop_once(int timeout_ms)
 {
 	struct epoll_event evs[32];
+
+	if (before_wait != NULL) {
+		before_wait();
+		log_reset_context();
+	}
 	int n = epoll_wait(epfd, evs, 32, next_timeout(timeout_ms));
+
+	if (after_wait != NULL)
+		after_wait();
 
 	for (int i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;

@@ -23,6 +23,13 @@ void evloop_timer_cancel(struct evtimer *t);
 /* When the timer fires, in ms from now (0 if due). */
 uint64_t evloop_timer_remaining(const struct evtimer *t);
 
+/*
+ * before runs at the start of every iteration, before the loop may sleep (it may add
+ * timers and handle work); after runs once the wait is over.  One pair (the crypto
+ * helpers', so that a finished job needs no wake-up while the loop is busy anyway).
+ */
+void evloop_set_wait_hooks(void (*before)(void), void (*after)(void));
+
 uint64_t evloop_now_ms(void); /* CLOCK_MONOTONIC */
 /* Run until evloop_stop(); returns 0 or -errno. */
 int evloop_run(void);

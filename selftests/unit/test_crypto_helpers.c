@@ -213,6 +213,26 @@ static void test_jobs_complete_on_main_thread(void **state)
 	assert_true(logged("test job took") && logged("in helper"));
 }
 
+/*
+ * A job that finishes while the loop sleeps wakes it (the eventfd), not when the loop's
+ * wait runs out; one that finishes while the loop is busy is taken at the start of its
+ * next iteration.
+ */
+static void test_finished_job_wakes_the_loop(void **state)
+{
+	uint64_t t0 = evloop_now_ms();
+
+	submit(NULL, 1, 100, 0);
+	evloop_once(10000); /* nothing else to do: asleep until the helper is done */
+	assert_int_equal(rec.cleaned, 1);
+	assert_true(evloop_now_ms() - t0 < 5000);
+
+	submit(NULL, 2, 0, 0);
+	sleep_ms(100); /* busy: the job is done before the loop comes back */
+	evloop_once(0);
+	assert_int_equal(rec.cleaned, 2);
+}
+
 /* Workers: not the main thread, and more than one of them when jobs overlap. */
 static pthread_t workers[16];
 static unsigned nworkers;
@@ -537,6 +557,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jobs_complete_on_main_thread, setup2,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_work_on_helpers, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_job_wakes_the_loop, setup1,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_order_per_state, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_state_deleted_in_flight, setup1, teardown),
