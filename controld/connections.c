@@ -196,7 +196,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	c->deleting = c->ever_established = false;
 	c->reqid = 0;
 	c->routing = RT_UNROUTED;
-	c->route_wanted = false;
+	c->route_wanted = c->up_pending = c->up_done = false;
 	c->peer_chain = c->route_chain = NULL;
 	connection_link(c);
 	return c;

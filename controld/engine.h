@@ -21,11 +21,13 @@ void engine_initiate(struct connection *c, struct ctl_client *whack, bool async)
 /* whack --terminate: delete the connection's SAs and stop its negotiations. */
 void engine_terminate(struct connection *c);
 /*
- * An IPsec SA (state serial) of c was installed / is going: the eroute moves into it,
- * routing first if needed (updown route, up, down verbs). routing_sa_up fails if the
- * connection cannot be routed.
+ * An IPsec SA (state serial) of c is being installed / is going: the eroute moves into
+ * it, routing first if needed (updown prepare and route verbs; up once it is installed,
+ * down when it goes). routing_sa_up fails if the connection cannot be routed.
  */
 bool routing_sa_up(struct connection *c, unsigned long serial);
+/* The SA that routing_sa_up() was for is in the kernel: the up verb, if one is due. */
+void routing_sa_installed(struct connection *c);
 void routing_sa_down(struct connection *c, unsigned long serial);
 /*
  * The index of routed connections by peer client, which the conflict checks use instead of

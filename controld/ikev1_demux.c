@@ -726,6 +726,7 @@ static void established(struct state *st)
 			state_delete(st);
 			return;
 		}
+		routing_sa_installed(c);
 	}
 	if (st->whack != NULL) {
 		ctl_client_release(st->whack);

@@ -255,9 +255,10 @@ static void remove_route(struct connection *c)
 }
 
 /*
- * An IPsec SA of c is installed: its eroute now leads into the SA. Routing comes first
- * (the manual: "if none is in place at the time an IPsec SA is being installed, pluto
- * attempts to set one up"), then the up verb for a new pair of clients.
+ * An IPsec SA of c is being installed: its eroute will lead into the SA. Routing comes
+ * first (the manual: "if none is in place at the time an IPsec SA is being installed,
+ * pluto attempts to set one up"); the up verb, for a new pair of clients, once the SA is
+ * in (routing_sa_installed()), as FreeS/WAN ran it: the tunnel need not wait for it.
  */
 bool routing_sa_up(struct connection *c, unsigned long serial)
 {
@@ -266,10 +267,19 @@ bool routing_sa_up(struct connection *c, unsigned long serial)
 			return false;
 	}
 	if (c->routing != RT_ROUTED_TUNNEL)
-		updown_run(c, "up");
+		c->up_pending = true;
 	set_routing(c, RT_ROUTED_TUNNEL);
 	c->eroute_owner = serial;
 	return true;
+}
+
+void routing_sa_installed(struct connection *c)
+{
+	if (!c->up_pending)
+		return;
+	c->up_pending = false;
+	updown_run(c, "up");
+	c->up_done = true;
 }
 
 /* The IPsec SA that owns c's eroute is gone: back to a trap if routing was asked for. */
@@ -277,7 +287,10 @@ void routing_sa_down(struct connection *c, unsigned long serial)
 {
 	if (c->routing != RT_ROUTED_TUNNEL || c->eroute_owner != serial)
 		return;
-	updown_run(c, "down");
+	c->up_pending = false; /* (its SA never went in) */
+	if (c->up_done)
+		updown_run(c, "down");
+	c->up_done = false;
 	c->eroute_owner = 0;
 	if (c->route_wanted)
 		set_routing(c, RT_ROUTED_PROSPECTIVE);
