@@ -40,40 +40,60 @@ static struct connection **peer_bucket(const ip_address *peer)
 	return &by_peer[ip_addr_hash(peer, crypto_hash_seed()) % PEER_BUCKETS];
 }
 
-static void peer_unfile(struct connection *c)
+static struct conn_link *link_at(struct connection *c, size_t link)
 {
-	if (c->peer_chain == NULL)
+	return (struct conn_link *)((char *)c + link);
+}
+
+void conn_chain_unfile(struct connection *c, size_t link)
+{
+	struct conn_link *l = link_at(c, link);
+
+	if (l->chain == NULL)
 		return;
-	for (struct connection **pp = c->peer_chain; *pp != NULL; pp = &(*pp)->peer_next) {
+	for (struct connection **pp = l->chain; *pp != NULL; pp = &link_at(*pp, link)->next) {
 		if (*pp == c) {
-			*pp = c->peer_next;
+			*pp = l->next;
 			break;
 		}
 	}
-	c->peer_chain = NULL;
-	c->peer_next = NULL;
+	*l = (struct conn_link){NULL, NULL};
 }
 
-/* (Re)file c under its peer's address now that it is oriented; in seq order. */
-static void peer_file(struct connection *c)
+void conn_chain_file(struct connection **head, struct connection *c, size_t link)
 {
-	peer_unfile(c);
-	if (!connection_oriented(c))
-		return;
-	struct connection **head = c->kind == CK_TEMPLATE ? &templates : peer_bucket(&c->that->host);
+	struct conn_link *l = link_at(c, link);
 	struct connection **pp = head;
 
+	conn_chain_unfile(c, link);
 	while (*pp != NULL && (*pp)->seq < c->seq)
-		pp = &(*pp)->peer_next;
-	c->peer_next = *pp;
+		pp = &link_at(*pp, link)->next;
+	l->next = *pp;
 	*pp = c;
-	c->peer_chain = head;
+	l->chain = head;
+}
+
+#define PEER_LINK offsetof(struct connection, peer_link)
+
+static void peer_unfile(struct connection *c)
+{
+	conn_chain_unfile(c, PEER_LINK);
+}
+
+/* (Re)file c under its peer's address now that it is oriented. */
+static void peer_file(struct connection *c)
+{
+	if (!connection_oriented(c))
+		peer_unfile(c);
+	else
+		conn_chain_file(c->kind == CK_TEMPLATE ? &templates : peer_bucket(&c->that->host),
+				c, PEER_LINK);
 }
 
 static struct connection *at_peer(struct connection *c, const ip_address *peer)
 {
 	while (c != NULL && !ip_addr_eq(&c->that->host, peer))
-		c = c->peer_next;
+		c = c->peer_link.next;
 	return c;
 }
 
@@ -83,11 +103,11 @@ struct connection *connections_for_peer_next(struct conn_cursor *it)
 
 	if (it->p != NULL && (it->t == NULL || it->p->seq < it->t->seq)) {
 		c = it->p;
-		it->p = at_peer(c->peer_next, &it->peer);
+		it->p = at_peer(c->peer_link.next, &it->peer);
 	} else {
 		c = it->t;
 		if (c != NULL)
-			it->t = c->peer_next;
+			it->t = c->peer_link.next;
 	}
 	return c;
 }
@@ -197,7 +217,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	c->reqid = 0;
 	c->routing = RT_UNROUTED;
 	c->route_wanted = c->up_pending = c->up_done = false;
-	c->peer_chain = c->route_chain = NULL;
+	c->peer_link = c->route_link = (struct conn_link){NULL, NULL};
 	connection_link(c);
 	return c;
 }

@@ -41,6 +41,12 @@ enum conn_kind {
 	CK_INSTANCE,  /* made from a template for one peer */
 };
 
+/* A place on a chain of connections (an index's bucket), kept in order of addition. */
+struct conn_link {
+	struct connection **chain; /* the chain's head (NULL: on none) */
+	struct connection *next;
+};
+
 struct connection {
 	char *name;
 	enum conn_kind kind;
@@ -75,11 +81,9 @@ struct connection {
 	/* connections.c: the list, and the index by peer */
 	uint64_t seq;		      /* order of addition: the list's order */
 	struct connection *next, *prev;
-	struct connection **peer_chain; /* the index chain it is on (NULL: none) */
-	struct connection *peer_next;
+	struct conn_link peer_link;
 	/* routing.c: the index of routed connections by peer client */
-	struct connection **route_chain;
-	struct connection *route_next;
+	struct conn_link route_link;
 };
 
 /* All connections, in order of addition. */
@@ -101,6 +105,13 @@ void connections_reap_soon(void);
 uint32_t connection_debugging(const struct connection *c);
 /* "name" or "name"[N] peer, for log prefixes; returns the length written. */
 size_t connection_fmt_prefix(const struct connection *c, char *buf, size_t len);
+
+/*
+ * File c on the chain at head through its link at offset link (offsetof(struct connection,
+ * peer_link) ...), in order of addition; unfile it from whatever chain it is on.
+ */
+void conn_chain_file(struct connection **head, struct connection *c, size_t link);
+void conn_chain_unfile(struct connection *c, size_t link);
 
 /*
  * The connections a message from peer may be for, in order of addition: those whose peer

@@ -32,45 +32,21 @@ static struct connection **client_bucket(const ip_subnet *client)
 	return &by_client[ip_subnet_hash(client, crypto_hash_seed()) % ROUTE_BUCKETS];
 }
 
-static void route_unfile(struct connection *c)
-{
-	if (c->route_chain == NULL)
-		return;
-	for (struct connection **pp = c->route_chain; *pp != NULL; pp = &(*pp)->route_next) {
-		if (*pp == c) {
-			*pp = c->route_next;
-			break;
-		}
-	}
-	c->route_chain = NULL;
-	c->route_next = NULL;
-}
-
-static void route_file(struct connection *c)
-{
-	struct connection **head = client_bucket(&c->that->client), **pp = head;
-
-	route_unfile(c);
-	while (*pp != NULL && (*pp)->seq < c->seq)
-		pp = &(*pp)->route_next;
-	c->route_next = *pp;
-	*pp = c;
-	c->route_chain = head;
-}
+#define ROUTE_LINK offsetof(struct connection, route_link)
 
 static void set_routing(struct connection *c, enum routing r)
 {
 	c->routing = r;
 	if (r == RT_UNROUTED)
-		route_unfile(c);
-	else if (c->route_chain == NULL)
-		route_file(c);
+		conn_chain_unfile(c, ROUTE_LINK);
+	else if (c->route_link.chain == NULL)
+		conn_chain_file(client_bucket(&c->that->client), c, ROUTE_LINK);
 }
 
 void routing_refile(struct connection *c)
 {
 	if (c->routing != RT_UNROUTED && connection_oriented(c))
-		route_file(c);
+		conn_chain_file(client_bucket(&c->that->client), c, ROUTE_LINK);
 }
 
 void routing_forget(struct connection *c)
@@ -83,9 +59,9 @@ void routing_forget(struct connection *c)
 
 struct connection *routing_next_routed(const ip_subnet *client, struct connection *d)
 {
-	d = d != NULL ? d->route_next : *client_bucket(client);
+	d = d != NULL ? d->route_link.next : *client_bucket(client);
 	while (d != NULL && !ip_subnet_eq(&d->that->client, client))
-		d = d->route_next;
+		d = d->route_link.next;
 	return d;
 }
 
