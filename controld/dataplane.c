@@ -679,6 +679,14 @@ void dataplane_set_ike_busy(bool busy)
 		dbg(DBG_BPF, "XDP: IKE rate limiting per source %s", busy ? "on" : "off");
 }
 
+/* A table of ours and its entries (each entry the start of the dp_eroute or dp_spi). */
+static void free_table(struct ktable *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->items[i]);
+	kt_free(t);
+}
+
 void dataplane_fini(void)
 {
 	if (g.dp == NULL)
@@ -692,18 +700,8 @@ void dataplane_fini(void)
 		evloop_del_fd(g.rb_fd);
 	ring_buffer__free(g.rb);
 	pl_dp_close(g.dp, true); /* detaches from every interface, unpins */
-	while (g.ers.n > 0) {
-		struct kt_entry *e = g.ers.items[0];
-		kt_del(&g.ers, e);
-		free(e);
-	}
-	while (g.spis.n > 0) {
-		struct kt_entry *e = g.spis.items[0];
-		kt_del(&g.spis, e);
-		free(e);
-	}
-	kt_free(&g.ers);
-	kt_free(&g.spis);
+	free_table(&g.ers);
+	free_table(&g.spis);
 	g = (struct dataplane)DATAPLANE_INIT;
 	plog("BPF dataplane unloaded: no program attached, %s removed", pluto.bpf_pin_dir);
 }

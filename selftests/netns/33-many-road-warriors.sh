@@ -27,14 +27,8 @@ done | ip -n "$NW" -batch -
 mkdir -p "$T/east"
 printf '192.0.2.2 %%any : PSK "many road warriors"\n' >"$T/east/ipsec.secrets"
 chmod 600 "$T/east/ipsec.secrets"
-ip netns exec "$NE" "$PLUTO" --nofork --noklips --stderrlog --rundir "$T/east" \
-	--secretsfile "$T/east/ipsec.secrets" >"$T/east.log" 2>&1 &
-pids+=($!)
-PID_east=$!
-for i in $(seq 50); do
-	[ -S "$T/east/pluto.ctl" ] && break
-	sleep 0.1
-done
+PLUTO_NOBPF= start_pluto east "$NE"
+PID_east=${pids[-1]}
 w east --name rw --host 192.0.2.2 --to --host %any --psk --encrypt --tunnel >/dev/null 2>&1
 w east --listen >/dev/null 2>&1
 PIN=$(sed -n 's/.*maps pinned in \(.*\)$/\1/p' "$T/east.log" | head -1)

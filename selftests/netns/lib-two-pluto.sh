@@ -6,7 +6,8 @@
 #   veth w0 192.0.2.1/24  <----------->   veth e0 192.0.2.2/24
 #
 # Both plutos run --noklips --no-bpf: they negotiate and install nothing
-# (PLUTO_NOKLIPS= set empty: they do install, in the kernel XFRM).
+# (PLUTO_NOKLIPS= set empty: they do install, in the kernel XFRM; PLUTO_NOBPF= set empty:
+# they load the BPF dataplane).
 # PLUTO_NHELPERS=N runs them with --nhelpers N (0: crypto inline; unset: CPUs - 1).
 # PLUTO_WRAPPER="valgrind ..." runs pluto under that command; PLUTO_STOP_WAIT (seconds,
 # default 5) is how long cleanup waits for a pluto to finish after SIGTERM before SIGKILL.
@@ -83,7 +84,7 @@ start_pluto() {
 	mkdir -p "$T/$side"
 	# shellcheck disable=SC2086 # (the wrapper is words)
 	ip netns exec "$ns" ${PLUTO_WRAPPER:-} "$PLUTO" --nofork ${PLUTO_NOKLIPS---noklips} \
-		--no-bpf --stderrlog \
+		${PLUTO_NOBPF---no-bpf} --stderrlog \
 		--rundir "$T/$side" --secretsfile "$T/$side/ipsec.secrets" \
 		${PLUTO_NHELPERS:+--nhelpers "$PLUTO_NHELPERS"} $(eval echo "\${PLUTO_EXTRA_$side:-}") \
 		>"$T/$side.log" 2>&1 &
