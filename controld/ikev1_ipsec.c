@@ -1,7 +1,8 @@
 /*
  * The kernel hook of an established IPsec SA: the inbound and outbound ESP SAs and the
  * out/in/fwd policies between the clients, through kernel.h (XFRM; a no-op that logs at
- * debug level under --noklips).  Policies follow the connection's newest IPsec SA.
+ * debug level under --noklips).  Policies follow the connection's newest IPsec SA; when
+ * that goes while an older one is still in the kernel, the older one inherits them.
  */
 #include <arpa/inet.h>
 #include <linux/xfrm.h>
@@ -106,6 +107,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	ok = kernel_add_sa(&k, false) == 0;
 	if (ok) {
 		sa->installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
+		st->connection->ipsec_out++;
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {
@@ -117,17 +119,43 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	return ok;
 }
 
+/*
+ * The newest of c's other IPsec SAs whose outbound SA is in the kernel (NULL: none).  Looked
+ * for only when there is one (ipsec_out): when the newest SA goes before an older one, as a
+ * Delete from the peer or a rekey collision can have it.
+ */
+static struct state *heir(const struct state *gone)
+{
+	const struct connection *c = gone->connection;
+	struct state *best = NULL;
+
+	if (c->ipsec_out == 0)
+		return NULL;
+	for (struct state *o = states; o != NULL; o = o->next) {
+		if (o != gone && o->connection == c && o->proto != NULL &&
+		    !state_is_phase1(o->kind) && (ikev1_sa(o)->installed & IKEV1_INSTALLED_OUT) &&
+		    (best == NULL || o->serial > best->serial))
+			best = o;
+	}
+	return best;
+}
+
 void ikev1_remove_ipsec_sa(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
+	struct connection *c = st->connection;
 	ip_address us = our_addr(st);
+	struct state *next = NULL;
 	uint32_t in, out;
 
 	memcpy(&in, sa->our_spi, sizeof(in));
 	memcpy(&out, sa->peer_spi, sizeof(out));
 	if (sa->installed & IKEV1_INSTALLED_OUT) {
 		kernel_del_sa(&sa->peer, ntohl(out), IPPROTO_ESP);
-		if (st->connection->newest_ipsec_sa == st->serial) {
+		c->ipsec_out--;
+		if (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial)
+			next = heir(st);
+		if (c->newest_ipsec_sa == st->serial && next == NULL) {
 			kernel_del_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client);
 			kernel_del_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client);
 			if (sa->p2.encap == ISAKMP_ENCAP_TUNNEL)
@@ -137,6 +165,18 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	if (sa->installed & IKEV1_INSTALLED_IN)
 		kernel_del_sa(&us, ntohl(in), IPPROTO_ESP);
 	sa->installed = 0;
-	routing_sa_down(st->connection, st->serial);
+	if (next != NULL) {
+		/* the policies (same clients, peer and reqid) stay and lead into the older SA */
+		plog("IPsec SA #%lu goes before #%lu: the tunnel stays on #%lu", st->serial,
+		     next->serial, next->serial);
+		if (c->newest_ipsec_sa == st->serial) {
+			c->newest_ipsec_sa = next->serial;
+			ikev1_sa_inherit_rekey(next);
+		}
+		routing_sa_handover(c, st->serial, next->serial);
+		dataplane_sync_conn(c); /* the eroute's SPIs become next's */
+	} else {
+		routing_sa_down(c, st->serial);
+	}
 	dataplane_sync_soon(); /* SPIs gone; an eroute it owned reverts to TRAP, or goes */
 }

@@ -455,6 +455,11 @@ size_t ikev1_blocksize(const struct ikev1_sa *isakmp);
 void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms);
 /* After establishment: the replace (rekey) and expiry events. */
 void ikev1_schedule_lifetime(struct state *st);
+/*
+ * st has become its connection's newest IPsec SA again, a newer one gone first: if its
+ * replace event passed while it was superseded (only the expiry is left), rekey it now.
+ */
+void ikev1_sa_inherit_rekey(struct state *st);
 void ikev1_timer_status(const struct state *st, char *buf, size_t len);
 
 /* ikev1_ipsec.c */

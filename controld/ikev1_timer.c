@@ -197,6 +197,18 @@ static void fire(void *arg)
 	log_reset_context();
 }
 
+/* Only the initiator rekeys a --dontrekey connection's SAs (when in use); others always. */
+static bool may_rekey(const struct state *st)
+{
+	return !(st->connection->policy & POLICY_DONTREKEY) || ikev1_sa(st)->initiator;
+}
+
+void ikev1_sa_inherit_rekey(struct state *st)
+{
+	if (st->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(st))
+		ikev1_schedule(st, IKEV1_EV_SA_REPLACE, 0); /* replace() reschedules the expiry */
+}
+
 void ikev1_schedule_lifetime(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
@@ -208,8 +220,7 @@ void ikev1_schedule_lifetime(struct state *st)
 	sa->lifetime = (uint32_t)life;
 	sa->established_ms = evloop_now_ms();
 	sa->expire_ms = sa->established_ms + life * 1000;
-	if ((c->policy & POLICY_DONTREKEY) && !sa->initiator) {
-		/* only the initiator rekeys such a connection, and only when it is in use */
+	if (!may_rekey(st)) {
 		ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, life * 1000);
 		return;
 	}

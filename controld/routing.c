@@ -274,6 +274,12 @@ void routing_sa_down(struct connection *c, unsigned long serial)
 		remove_route(c);
 }
 
+void routing_sa_handover(struct connection *c, unsigned long from, unsigned long to)
+{
+	if (c->routing == RT_ROUTED_TUNNEL && c->eroute_owner == from)
+		c->eroute_owner = to; /* the tunnel stays up: no down verb */
+}
+
 void engine_listen_done(void)
 {
 	for (struct connection *c = connections; c != NULL; c = c->next) {

@@ -5,7 +5,10 @@
 # exits 0; the SPIs and algorithms --status shows agree between the two sides
 # and with the kernel's SAs; a ping client to client goes through and the ESP
 # packet counters of all four SAs rise; --terminate leaves no SA and no
-# policy on either side; --shutdown leaves nothing either.
+# policy on either side; --shutdown leaves nothing either.  With PSK also: a second
+# IPsec SA, then the newest deleted first (whack --deletestate, a Delete to east): the
+# older one keeps the tunnel on both sides, policies and all, and traffic goes on; and
+# when the older one's rekey time passed while it was superseded, it is rekeyed at once.
 #
 #   west: pluto (--no-bpf)                    east: pluto (--no-bpf)
 #   c0 10.0.1.1/24 (dummy)                    c0 10.0.2.1/24 (dummy)
@@ -21,7 +24,7 @@ dir=$(dirname "$0")
 conn_args() {
 	echo --name t --host 192.0.2.1 --client 10.0.1.0/24 --to \
 		--host 192.0.2.2 --client 10.0.2.0/24 --encrypt --tunnel --pfs \
-		"--$1" --ike "$2" --esp "$3"
+		"--$1" --ike "$2" --esp "$3" ${EXTRA:-}
 }
 
 # start_pair TAG AUTH IKE ESP: both plutos with the connection, listening.
@@ -127,6 +130,51 @@ check_traffic() {
 		test "$a" -ge 3 -a "$b" -ge 3 -a "$c" -ge 3 -a "$d" -ge 3
 }
 
+# newest_first TAG: a second IPsec SA for "t", then the newest of the two deleted.
+newest_first() {
+	local newest
+	tap_check "$1: whack --initiate again: a second IPsec SA (4 ESP SAs a side)" \
+		eval 'pluto_whack "$W" --name t --initiate >/dev/null 2>&1 &&
+			wait_until 10 eval "[ \$(esp_states west) -eq 4 ] && [ \$(esp_states east) -eq 4 ]"' ||
+		return
+	pluto_status "$W"
+	newest=$(sed -n 's/^000 #\([0-9]*\): "t" STATE_QUICK_I2 .*/\1/p' <<<"$PS" | sort -n | tail -n 1)
+	diag "$1: deleting west's newest IPsec SA, #$newest"
+	pluto_whack "$W" --deletestate "$newest" >/dev/null 2>&1
+	tap_check "$1: the older IPsec SA keeps the tunnel: 2 ESP SAs and 3 policies a side" \
+		wait_until 10 eval '[ $(esp_states west) -eq 2 ] && [ $(esp_states east) -eq 2 ] &&
+			[ $(esp_policies west) -eq 3 ] && [ $(esp_policies east) -eq 3 ]' ||
+		{ ip -n west xfrm policy; ip -n east xfrm policy; } | sed 's/^/#   /'
+	tap_check "$1: ... and both plutos say so" \
+		eval 'grep -q "goes before #[0-9]*: the tunnel stays on" "$W/pluto.log" &&
+			grep -q "goes before #[0-9]*: the tunnel stays on" "$E/pluto.log"'
+	tap_check "$1: ... and a ping goes through it" ping_clients
+}
+
+rekeys_of() { # N: how many rekeys of west's IPsec SA #N were started
+	grep -c "initiating rekey of IPsec SA #$1\$" "$W/pluto.log"
+}
+
+# rekey_heir: west rekeys #2 5 s after it is up (#3); #3 deleted, #2 has only its expiry
+# left: it is rekeyed again at once, so the tunnel outlives it.
+rekey_heir() {
+	local tag=heir
+	EXTRA="--ipseclifetime 20 --rekeymargin 15 --rekeyfuzz 0" \
+		tap_check "$tag: both plutos started (IPsec SAs rekeyed 5 s after they are up)" \
+		start_pair heir psk aes128-sha2_256-modp2048 aes128-sha2_256 || return
+	initiate "$tag" &&
+		tap_check "$tag: #2 rekeyed: #3 (4 ESP SAs a side)" \
+			wait_until 15 eval '[ $(rekeys_of 2) -eq 1 ] &&
+				[ $(esp_states west) -eq 4 ] && [ $(esp_states east) -eq 4 ]' &&
+		pluto_whack "$W" --deletestate 3 >/dev/null 2>&1 &&
+		tap_check "$tag: #3 deleted first: #2 is rekeyed again at once" \
+			wait_until 5 eval '[ $(rekeys_of 2) -eq 2 ]' &&
+		tap_check "$tag: ... and its replacement is up (4 ESP SAs, 3 policies a side)" \
+			wait_until 10 eval '[ $(esp_states west) -eq 4 ] && [ $(esp_states east) -eq 4 ] &&
+				[ $(esp_policies west) -eq 3 ] && [ $(esp_policies east) -eq 3 ]'
+	check_shutdown "$tag"
+}
+
 no_states() {
 	pluto_status "$1"
 	[[ $PS != *STATE_* ]]
@@ -160,6 +208,7 @@ round() {
 		check_traffic "$tag"
 	fi
 	if [ "$tag" = psk ]; then
+		newest_first "$tag"
 		check_terminate "$tag"
 		initiate "$tag (again)" && tap_check "$tag (again): ping through" ping_clients
 	fi
@@ -172,6 +221,7 @@ round() {
 
 tap_check "namespaces, veth and dummy clients" topology || { tap_done; exit; }
 round psk psk aes128-sha2_256-modp2048 aes128-sha2_256
+rekey_heir
 
 # (both at once: the VM has two CPUs)
 if tap_check "RSA keys for both sides" eval \
