@@ -2,7 +2,7 @@
 # Dead peer detection (RFC 3706) between pluto and the reference peers, IKEv1 PSK, pluto
 # initiating, ESP for real:
 #
-#   strongSwan charon (swanctl: dpd_delay = 2s, dpd_timeout = 8s, dpd_action = clear)
+#   strongSwan charon (swanctl: dpd_delay = 1s, dpd_timeout = 8s, dpd_action = clear)
 #     - both send the DPD vendor ID and, while the tunnel is idle, probe each other;
 #       each answers the other (pluto's log; charon's log: N(DPD) / N(DPD_ACK) parsed);
 #     - while pings flow through the tunnel, pluto does not probe (RFC 3706: only when
@@ -10,11 +10,15 @@
 #       once a look saw ESP, no R-U-THERE goes out until the pings stop;
 #     - charon is killed with SIGKILL: pluto (dpdaction=clear) declares it dead, deletes
 #       its states, and its kernel holds no SA and no policy any more.
-#   Libreswan 4.10 (dpddelay=2, dpdtimeout=8, dpdaction=hold)
+#   Libreswan 4.10 (dpddelay=1, dpdtimeout=8, dpdaction=hold)
 #     - the same mutual probing (Libreswan's debug log: R_U_THERE_ACK seqno received);
 #     - Libreswan is killed with SIGKILL and started again with no memory (its kernel
 #       state flushed too, as a reboot would): pluto (dpdaction=restart) declares it
 #       dead and negotiates a new tunnel by itself; pings go through it.
+#
+# pluto probes every 2 s, the peers every second: charon counts any IKE message as a sign
+# of life (pluto's R-U-THEREs too), so with the same delay on both sides whether charon
+# probed at all within a window turned on which of the two timers fired first.
 #
 #   west: pluto (--no-bpf)                    east: charon, then Libreswan
 #   c0 10.0.1.1/24 (dummy)                    c0 10.0.2.1/24 (dummy)
@@ -27,6 +31,7 @@ dir=$(dirname "$0")
 
 PEER=1 PEER_ROUTES=east
 DELAY=2
+PEER_DELAY=1 # (see the top)
 TIMEOUT=8
 
 # lines FILE REGEX: how many lines of FILE match
@@ -98,7 +103,7 @@ connections {
 		proposals = aes128-sha256-modp2048
 		local_addrs = 192.0.2.2
 		remote_addrs = 192.0.2.1
-		dpd_delay = ${DELAY}s
+		dpd_delay = ${PEER_DELAY}s
 		dpd_timeout = ${TIMEOUT}s
 		local {
 			auth = psk
@@ -202,7 +207,7 @@ conn pluto
 	rightid=192.0.2.1
 	rightsubnet=10.0.1.0/24
 	leftupdown=/usr/libexec/ipsec/_updown
-	dpddelay=$DELAY
+	dpddelay=$PEER_DELAY
 	dpdtimeout=$TIMEOUT
 	dpdaction=hold
 	auto=add
