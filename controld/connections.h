@@ -77,6 +77,7 @@ struct connection {
 	uint32_t reqid;		      /* its kernel SAs' and policies' (0: none yet) */
 	unsigned nstates;	      /* states using it (state.c keeps the count) */
 	bool deleting;		      /* connection_delete() is under way */
+	bool tearing_down;	      /* states_delete_connection() is under way */
 	bool ever_established;	      /* some SA of it was established */
 
 	/* connections.c: the list, and the index by peer */

@@ -119,27 +119,6 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	return ok;
 }
 
-/*
- * The newest of c's other IPsec SAs whose outbound SA is in the kernel (NULL: none).  Looked
- * for only when there is one (ipsec_out): when the newest SA goes before an older one, as a
- * Delete from the peer or a rekey collision can have it.
- */
-static struct state *heir(const struct state *gone)
-{
-	const struct connection *c = gone->connection;
-	struct state *best = NULL;
-
-	if (c->ipsec_out == 0)
-		return NULL;
-	for (struct state *o = states; o != NULL; o = o->next) {
-		if (o != gone && o->connection == c && o->proto != NULL &&
-		    !state_is_phase1(o->kind) && (ikev1_sa(o)->installed & IKEV1_INSTALLED_OUT) &&
-		    (best == NULL || o->serial > best->serial))
-			best = o;
-	}
-	return best;
-}
-
 void ikev1_remove_ipsec_sa(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
@@ -153,8 +132,10 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	if (sa->installed & IKEV1_INSTALLED_OUT) {
 		kernel_del_sa(&sa->peer, ntohl(out), IPPROTO_ESP);
 		c->ipsec_out--;
-		if (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial)
-			next = heir(st);
+		/* the search only when there is one: when the newest goes before an older */
+		if (c->ipsec_out > 0 &&
+		    (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial))
+			next = ikev1_heir(st);
 		if (c->newest_ipsec_sa == st->serial && next == NULL) {
 			kernel_del_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client);
 			kernel_del_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client);
@@ -167,12 +148,8 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	sa->installed = 0;
 	if (next != NULL) {
 		/* the policies (same clients, peer and reqid) stay and lead into the older SA */
-		plog("IPsec SA #%lu goes before #%lu: the tunnel stays on #%lu", st->serial,
-		     next->serial, next->serial);
-		if (c->newest_ipsec_sa == st->serial) {
-			c->newest_ipsec_sa = next->serial;
-			ikev1_sa_inherit_rekey(next);
-		}
+		if (c->newest_ipsec_sa == st->serial)
+			ikev1_inherit(next, st);
 		routing_sa_handover(c, st->serial, next->serial);
 		dataplane_sync_conn(c); /* the eroute's SPIs become next's */
 	} else {

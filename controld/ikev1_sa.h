@@ -456,10 +456,14 @@ void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms);
 /* After establishment: the replace (rekey) and expiry events. */
 void ikev1_schedule_lifetime(struct state *st);
 /*
- * st has become its connection's newest IPsec SA again, a newer one gone first: if its
- * replace event passed while it was superseded (only the expiry is left), rekey it now.
+ * When a connection's newest SA goes first, the newest of its others takes over:
+ * ikev1_heir() finds it (an established ISAKMP SA; an IPsec SA with its outbound SA in the
+ * kernel; none while the connection's states are torn down), ikev1_inherit() makes it the
+ * newest, probes with it (DPD), and rekeys it at once if its replace event passed while it
+ * was superseded (only the expiry is left).
  */
-void ikev1_sa_inherit_rekey(struct state *st);
+struct state *ikev1_heir(const struct state *gone);
+void ikev1_inherit(struct state *heir, const struct state *gone);
 void ikev1_timer_status(const struct state *st, char *buf, size_t len);
 
 /* ikev1_ipsec.c */

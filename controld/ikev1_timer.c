@@ -203,10 +203,44 @@ static bool may_rekey(const struct state *st)
 	return !(st->connection->policy & POLICY_DONTREKEY) || ikev1_sa(st)->initiator;
 }
 
-void ikev1_sa_inherit_rekey(struct state *st)
+struct state *ikev1_heir(const struct state *gone)
 {
-	if (st->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(st))
-		ikev1_schedule(st, IKEV1_EV_SA_REPLACE, 0); /* replace() reschedules the expiry */
+	const struct connection *c = gone->connection;
+	bool phase1 = state_is_phase1(gone->kind);
+	struct state *best = NULL;
+
+	if (c->tearing_down || pluto.shutting_down)
+		return NULL;
+	for (struct state *o = states; o != NULL; o = o->next) {
+		if (o == gone || o->connection != c || o->proto == NULL ||
+		    state_is_phase1(o->kind) != phase1 ||
+		    !(phase1 ? state_is_established(o->kind) :
+			       (ikev1_sa(o)->installed & IKEV1_INSTALLED_OUT) != 0))
+			continue;
+		if (best == NULL || o->serial > best->serial)
+			best = o;
+	}
+	return best;
+}
+
+void ikev1_inherit(struct state *heir, const struct state *gone)
+{
+	struct connection *c = heir->connection;
+	struct ikev1_sa *sa = ikev1_sa(heir);
+
+	if (state_is_phase1(heir->kind)) {
+		plog("ISAKMP SA #%lu goes before #%lu: #%lu is the newest again", gone->serial,
+		     heir->serial, heir->serial);
+		c->newest_isakmp_sa = heir->serial;
+		if (sa->peer_dpd && sa->dpd_event == NULL)
+			ikev1_dpd_start(heir); /* it had stopped probing when superseded */
+	} else {
+		plog("IPsec SA #%lu goes before #%lu: the tunnel stays on #%lu", gone->serial,
+		     heir->serial, heir->serial);
+		c->newest_ipsec_sa = heir->serial;
+	}
+	if (heir->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(heir))
+		ikev1_schedule(heir, IKEV1_EV_SA_REPLACE, 0); /* replace() reschedules the expiry */
 }
 
 void ikev1_schedule_lifetime(struct state *st)

@@ -237,8 +237,10 @@ static void delete_matching(struct connection *c, bool phase1)
 
 void states_delete_connection(struct connection *c)
 {
+	c->tearing_down = true; /* no SA of it takes over from another */
 	delete_matching(c, false);
 	delete_matching(c, true);
+	c->tearing_down = false;
 }
 
 void states_delete_all(void)

@@ -82,6 +82,44 @@ check "responder-first: west does not rekey its superseded SA" \
 check "responder-first: west never initiated a rekey" \
 	bash -c '! grep -q "initiating rekey" <<<"$1"' _ "$(since west "$mw")"
 
+w west --name t --terminate >/dev/null 2>&1
+wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+
+# 4. The newest ISAKMP SA goes first: west replaces #1 at 10 s (#N), then deletes #N
+#    (whack --deletestate, a Delete to east).  #1 is the newest again on both sides; its
+#    replace time has passed on west, so west replaces it again at once.
+conn west --ikelifetime 16 --rekeymargin 6 --rekeyfuzz 0
+conn east --ikelifetime 16 --rekeymargin 6 --rekeyfuzz 0
+mw=$(mark west)
+me=$(mark east)
+w west --name t --initiate >/dev/null 2>&1
+check "newest-first: tunnel up" [ $? -eq 0 ]
+# isakmp_sas: west's established ISAKMP SAs, "#N" a line; "#N newest" for its newest
+isakmp_sas() {
+	w west --status | awk '/STATE_MAIN_I4/ { n = $2; sub(":", "", n); print n (/newest ISAKMP/ ? " newest" : "") }'
+}
+p1=$(isakmp_sas | head -1)
+p1=${p1%% *}
+check "newest-first: west replaces ISAKMP SA $p1" \
+	wait_log west "initiating Main Mode to replace $p1\$" 15
+p1b=
+replaced() { p1b=$(isakmp_sas | grep -v "^$p1\b" | head -1); [ -n "$p1b" ]; }
+check "newest-first: the replacement is established" wait_for 10 replaced
+p1b=${p1b%% *}
+w west --deletestate "${p1b#\#}" >/dev/null 2>&1
+check "newest-first: west: $p1 is the newest again" \
+	wait_log west "ISAKMP SA $p1b goes before $p1: $p1 is the newest again" 5
+check "newest-first: east too, having acted on the Delete" \
+	wait_log east "ISAKMP SA #[0-9]* goes before #[0-9]*: #[0-9]* is the newest again" 5
+replaced_twice() {
+	[ "$(since west "$mw" | grep -c "initiating Main Mode to replace $p1\$")" -eq 2 ]
+}
+check "newest-first: west replaces $p1 again at once (its time had passed)" \
+	wait_for 5 replaced_twice
+third_newest() { isakmp_sas | grep -v -e "^$p1\b" -e "^$p1b\b" | grep -q newest; }
+check "newest-first: ... and the replacement is west's newest ISAKMP SA" \
+	wait_for 10 third_newest
+
 w west --shutdown >/dev/null 2>&1
 w east --shutdown >/dev/null 2>&1
 [ "$fails" -eq 0 ]

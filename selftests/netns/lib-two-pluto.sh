@@ -127,14 +127,20 @@ wait_gone() {
 	return 1
 }
 
-# wait_log side pattern [seconds]: until the side's log has the pattern (20 s at most)
-wait_log() {
-	local i
-	for i in $(seq $((${3:-20} * 10))); do
-		grep -q -- "$2" "$T/$1.log" && return 0
+# wait_for seconds cmd...: until cmd succeeds (every 0.1 s), that long at most
+wait_for() {
+	local i n=$(($1 * 10))
+	shift
+	for i in $(seq "$n"); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# wait_log side pattern [seconds]: until the side's log has the pattern (20 s at most)
+wait_log() {
+	wait_for "${3:-20}" grep -q -- "$2" "$T/$1.log"
 }
 
 # initiate side name: whack --initiate; its output in $out (also shown as comments),
