@@ -29,7 +29,7 @@ bool routing_sa_up(struct connection *c, unsigned long serial);
 /* The SA that routing_sa_up() was for is in the kernel: the up verb, if one is due. */
 void routing_sa_installed(struct connection *c);
 void routing_sa_down(struct connection *c, unsigned long serial);
-/* The SA from owned c's eroute and goes; the SA to, still in the kernel, takes it over. */
+/* SA "from", which owned c's eroute, goes; SA "to", still in the kernel, takes it over. */
 void routing_sa_handover(struct connection *c, unsigned long from, unsigned long to);
 /*
  * The index of routed connections by peer client, which the conflict checks use instead of

@@ -239,8 +239,12 @@ void ikev1_inherit(struct state *heir, const struct state *gone)
 		     heir->serial, heir->serial);
 		c->newest_ipsec_sa = heir->serial;
 	}
-	if (heir->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(heir))
-		ikev1_schedule(heir, IKEV1_EV_SA_REPLACE, 0); /* replace() reschedules the expiry */
+	if (heir->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(heir)) {
+		uint64_t now = evloop_now_ms(), left = sa->expire_ms > now ? sa->expire_ms - now : 0;
+		/* (replace() schedules the expiry again) */
+		ikev1_schedule(heir, IKEV1_EV_SA_REPLACE,
+			       left / 2 < IKEV1_INHERIT_REKEY_MS ? left / 2 : IKEV1_INHERIT_REKEY_MS);
+	}
 }
 
 void ikev1_schedule_lifetime(struct state *st)

@@ -87,9 +87,10 @@ wait_gone east 'STATE_' || notok "east's states gone after the Delete"
 
 # 4. The newest ISAKMP SA goes first: west replaces #1 at 10 s (#N), then deletes #N
 #    (whack --deletestate, a Delete to east).  #1 is the newest again on both sides; its
-#    replace time has passed on west, so west replaces it again at once.
-conn west --ikelifetime 16 --rekeymargin 6 --rekeyfuzz 0
-conn east --ikelifetime 16 --rekeymargin 6 --rekeyfuzz 0
+#    replace time has passed on west, so west replaces it again 5 s later (at 15 s:
+#    before east's own replace time, 30 - 20 / 2 = 20 s).
+conn west --ikelifetime 30 --rekeymargin 20 --rekeyfuzz 0
+conn east --ikelifetime 30 --rekeymargin 20 --rekeyfuzz 0
 mw=$(mark west)
 me=$(mark east)
 w west --name t --initiate >/dev/null 2>&1
@@ -114,8 +115,8 @@ check "newest-first: east too, having acted on the Delete" \
 replaced_twice() {
 	[ "$(since west "$mw" | grep -c "initiating Main Mode to replace $p1\$")" -eq 2 ]
 }
-check "newest-first: west replaces $p1 again at once (its time had passed)" \
-	wait_for 5 replaced_twice
+check "newest-first: west replaces $p1 again 5 s later (its time had passed)" \
+	wait_for 10 replaced_twice
 third_newest() { isakmp_sas | grep -v -e "^$p1\b" -e "^$p1b\b" | grep -q newest; }
 check "newest-first: ... and the replacement is west's newest ISAKMP SA" \
 	wait_for 10 third_newest
