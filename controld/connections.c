@@ -212,8 +212,9 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	if (!c->that->has_client)
 		c->that->client = ip_subnet_from_addr(peer);
 	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
-	c->nstates = 0;
-	c->deleting = c->ever_established = false;
+	c->nstates = c->ipsec_out = 0;
+	c->states = NULL;
+	c->deleting = c->tearing_down = c->ever_established = false;
 	c->reqid = 0;
 	c->routing = RT_UNROUTED;
 	c->route_wanted = c->up_pending = c->up_done = false;

@@ -15,6 +15,7 @@
 #include "whack_msg.h"
 
 struct iface;
+struct state;
 
 struct end {
 	struct ike_id id;	/* ID_NONE: the host address */
@@ -76,6 +77,7 @@ struct connection {
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
 	uint32_t reqid;		      /* its kernel SAs' and policies' (0: none yet) */
 	unsigned nstates;	      /* states using it (state.c keeps the count) */
+	struct state *states;	      /* state.c: those states, last filed first */
 	bool deleting;		      /* connection_delete() is under way */
 	bool tearing_down;	      /* states_delete_connection() is under way */
 	bool ever_established;	      /* some SA of it was established */

@@ -641,18 +641,25 @@ static bool shares_isakmp(const struct connection *c, const struct state *st)
  */
 struct state *ikev1_usable_isakmp(struct connection *c)
 {
-	struct state *best = NULL, *shared = NULL;
+	struct state *best = NULL;
+	struct peer_states it;
 
-	for (struct state *st = states; st != NULL; st = st->next) {
-		if ((st->kind != STATE_MAIN_I4 && st->kind != STATE_MAIN_R3) || st->proto == NULL)
-			continue;
-		if (st->connection == c && (best == NULL || st->serial > best->serial))
+	for (struct state *st = c->states; st != NULL; st = st->conn_next) {
+		if ((st->kind == STATE_MAIN_I4 || st->kind == STATE_MAIN_R3) && st->proto != NULL &&
+		    (best == NULL || st->serial > best->serial))
 			best = st;
-		else if (st->connection != c && shares_isakmp(c, st) &&
-			 (shared == NULL || st->serial > shared->serial))
-			shared = st;
 	}
-	return best != NULL ? best : shared;
+	if (best != NULL || !connection_oriented(c))
+		return best;
+	/* (shares_isakmp() wants the same peer: only the connections with it) */
+	for (struct state *st = peer_states(&it, &c->that->host); st != NULL;
+	     st = peer_states_next(&it)) {
+		if ((st->kind == STATE_MAIN_I4 || st->kind == STATE_MAIN_R3) && st->proto != NULL &&
+		    st->connection != c && shares_isakmp(c, st) &&
+		    (best == NULL || st->serial > best->serial))
+			best = st;
+	}
+	return best;
 }
 
 bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xchg, uint8_t flags,

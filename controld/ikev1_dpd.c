@@ -171,14 +171,17 @@ static const ip_address *our_addr(const struct state *st)
 
 /*
  * Did ESP arrive from the peer since the last look?  The inbound packet count of the
- * IPsec SAs of the connection and of those negotiated under this ISAKMP SA.
+ * IPsec SAs of the connection and of those negotiated under this ISAKMP SA (all of them
+ * with the peer: only the states of the connections with it are looked at).
  */
 static bool traffic_seen(struct state *isakmp)
 {
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
 	uint64_t total = 0, bytes, packets, use_time;
+	struct peer_states it;
 
-	for (const struct state *o = states; o != NULL; o = o->next) {
+	for (const struct state *o = peer_states(&it, &p1->peer); o != NULL;
+	     o = peer_states_next(&it)) {
 		const struct ikev1_sa *sa = ikev1_sa(o);
 		uint32_t spi;
 		if (sa == NULL || state_is_phase1(o->kind) || !state_is_established(o->kind) ||
@@ -215,16 +218,19 @@ static void delete_silently(struct state *isakmp)
 {
 	struct connection *c = isakmp->connection;
 	unsigned long serial = isakmp->serial;
+	ip_address peer = ikev1_sa(isakmp)->peer;
+	struct peer_states it;
 
-	for (struct state *o = states; o != NULL; o = o->next) {
+	for (struct state *o = peer_states(&it, &peer); o != NULL; o = peer_states_next(&it)) {
 		if (o->proto != NULL && (o->connection == c || o->clonedfrom == serial))
 			ikev1_sa(o)->peer_deleted = true;
 	}
-	for (struct state *o = states, *next; o != NULL; o = next) {
-		next = o->next;
+	for (struct state *o = peer_states(&it, &peer); o != NULL;) {
 		if (o->connection != c && o->clonedfrom == serial) {
 			state_delete(o);
-			next = states;
+			o = peer_states(&it, &peer); /* (from the top again) */
+		} else {
+			o = peer_states_next(&it);
 		}
 	}
 	states_delete_connection(c);

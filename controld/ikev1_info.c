@@ -131,8 +131,10 @@ void ikev1_info_send_delete(struct state *st)
 static void delete_ipsec(struct state *isakmp, const uint8_t *spi)
 {
 	const struct ikev1_sa *p1 = ikev1_sa(isakmp);
+	struct peer_states it;
 
-	for (struct state *st = states; st != NULL; st = st->next) {
+	for (struct state *st = peer_states(&it, &p1->peer); st != NULL;
+	     st = peer_states_next(&it)) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa == NULL || state_is_phase1(st->kind) || !ip_addr_eq(&sa->peer, &p1->peer) ||
 		    memcmp(sa->peer_spi, spi, IKEV1_SPI_LEN) != 0)

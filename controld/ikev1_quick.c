@@ -24,8 +24,10 @@ uint32_t ikev1_new_msgid(const struct state *isakmp)
 	for (;;) {
 		uint32_t id = 0;
 		bool used = false;
+		struct peer_states it; /* (its Quick Modes are with its peer) */
 		crypto_random(&id, sizeof(id));
-		for (struct state *st = states; st != NULL && id != 0; st = st->next) {
+		for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer);
+		     st != NULL && id != 0; st = peer_states_next(&it)) {
 			if (st->clonedfrom == isakmp->serial && st->proto != NULL &&
 			    ikev1_sa(st)->msgid == id)
 				used = true;

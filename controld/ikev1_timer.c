@@ -130,8 +130,8 @@ static bool recent_traffic(const struct state *st)
 
 	if (!state_is_phase1(st->kind))
 		return ipsec_sa_recent(st, window);
-	for (const struct state *o = states; o != NULL; o = o->next) {
-		if (o->connection == c && o->proto != NULL && !state_is_phase1(o->kind) &&
+	for (const struct state *o = c->states; o != NULL; o = o->conn_next) {
+		if (o->proto != NULL && !state_is_phase1(o->kind) &&
 		    state_is_established(o->kind) && ipsec_sa_recent(o, window))
 			return true;
 	}
@@ -211,8 +211,8 @@ struct state *ikev1_heir(const struct state *gone)
 
 	if (c->tearing_down || pluto.shutting_down)
 		return NULL;
-	for (struct state *o = states; o != NULL; o = o->next) {
-		if (o == gone || o->connection != c || o->proto == NULL ||
+	for (struct state *o = c->states; o != NULL; o = o->conn_next) {
+		if (o == gone || o->proto == NULL ||
 		    state_is_phase1(o->kind) != phase1 ||
 		    !(phase1 ? state_is_established(o->kind) :
 			       (ikev1_sa(o)->installed & IKEV1_INSTALLED_OUT) != 0))

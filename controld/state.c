@@ -135,6 +135,32 @@ unsigned long state_serial(const struct state *st)
 	return st->serial;
 }
 
+/* File st on c's list of states (newest first), or take it off. */
+static void conn_link(struct state *st, struct connection *c)
+{
+	st->connection = c;
+	if (c == NULL)
+		return;
+	c->nstates++;
+	st->conn_next = c->states;
+	if (c->states != NULL)
+		c->states->conn_pprev = &st->conn_next;
+	st->conn_pprev = &c->states;
+	c->states = st;
+}
+
+static void conn_unlink(struct state *st)
+{
+	if (st->connection == NULL)
+		return;
+	st->connection->nstates--;
+	*st->conn_pprev = st->conn_next;
+	if (st->conn_next != NULL)
+		st->conn_next->conn_pprev = st->conn_pprev;
+	st->conn_next = NULL;
+	st->conn_pprev = NULL;
+}
+
 struct state *state_new(struct connection *c, enum state_kind kind)
 {
 	struct state *st = calloc(1, sizeof(*st));
@@ -143,9 +169,7 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 		return NULL;
 	st->serial = next_serial++;
 	st->kind = kind;
-	st->connection = c;
-	if (c != NULL)
-		c->nstates++;
+	conn_link(st, c);
 	st->created = time(NULL);
 	/* newest at the head; status sorts by serial */
 	st->next = states;
@@ -171,11 +195,8 @@ struct state *state_by_serial(unsigned long serial)
 
 void state_set_connection(struct state *st, struct connection *c)
 {
-	if (st->connection != NULL)
-		st->connection->nstates--;
-	st->connection = c;
-	if (c != NULL)
-		c->nstates++;
+	conn_unlink(st);
+	conn_link(st, c);
 }
 
 void state_change(struct state *st, enum state_kind to)
@@ -215,23 +236,48 @@ void state_delete(struct state *st)
 			c->newest_isakmp_sa = 0;
 		if (c->newest_ipsec_sa == st->serial)
 			c->newest_ipsec_sa = 0;
-		c->nstates--;
+		conn_unlink(st);
 	}
 	free(st);
 	if (c != NULL && ops != NULL && ops->after_delete != NULL)
 		ops->after_delete(c);
 }
 
+struct state *peer_states(struct peer_states *it, const ip_address *peer)
+{
+	it->c = connections_for_peer(&it->cc, peer);
+	it->st = NULL;
+	return peer_states_next(it);
+}
+
+struct state *peer_states_next(struct peer_states *it)
+{
+	it->st = it->st != NULL ? it->st->conn_next : it->c != NULL ? it->c->states : NULL;
+	while (it->st == NULL && it->c != NULL) {
+		it->c = connections_for_peer_next(&it->cc);
+		it->st = it->c != NULL ? it->c->states : NULL;
+	}
+	return it->st;
+}
+
+/*
+ * Delete c's states (NULL: all) of one phase.  Deleting one may delete others: the walk
+ * goes on from the next one if that is still there (found again by serial), else from
+ * the top.
+ */
 static void delete_matching(struct connection *c, bool phase1)
 {
 	struct state *st, *next;
 
-	for (st = states; st != NULL; st = next) {
-		next = st->next;
-		if ((c == NULL || st->connection == c) && state_is_phase1(st->kind) == phase1) {
-			state_delete(st);
-			next = states; /* deleting may have removed others */
-		}
+	for (st = c != NULL ? c->states : states; st != NULL; st = next) {
+		next = c != NULL ? st->conn_next : st->next;
+		if (state_is_phase1(st->kind) != phase1)
+			continue;
+		unsigned long resume = next != NULL ? next->serial : 0;
+		state_delete(st);
+		next = resume != 0 ? state_by_serial(resume) : NULL;
+		if (resume != 0 && (next == NULL || (c != NULL && next->connection != c)))
+			next = c != NULL ? c->states : states;
 	}
 }
 

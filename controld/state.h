@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "connections.h"
+
 struct connection;
 struct ctl_client;
 struct evtimer;
@@ -45,8 +47,9 @@ struct state {
 	time_t created;
 	void *proto;			/* the protocol engine's data (ikev1_sa) */
 	struct state *next;
+	struct state *conn_next;	/* the connection's states: c->states, last filed first */
 	/* state.c's own: unlinking in O(1) and the two hash indexes below */
-	struct state **pprev;
+	struct state **pprev, **conn_pprev;
 	struct state *serial_next, *key_next;
 	uint64_t key;
 	bool keyed;
@@ -78,6 +81,20 @@ bool state_is_established(enum state_kind k);
 /* Change state through one place: checks legality and logs "old -> new". */
 void state_change(struct state *st, enum state_kind to);
 /* Delete every state of a connection (phase 2 first). */
+/*
+ * The states of the connections whose peer is at peer (connections_for_peer()), one
+ * connection's after another, without scanning all states: peer_states() gives the first
+ * (NULL: none), peer_states_next() the next.  Not to be used across a state_delete().
+ * A connection's own: for (st = c->states; st != NULL; st = st->conn_next).
+ */
+struct peer_states {
+	struct conn_cursor cc;
+	struct connection *c;
+	struct state *st;
+};
+struct state *peer_states(struct peer_states *it, const ip_address *peer);
+struct state *peer_states_next(struct peer_states *it);
+
 void states_delete_connection(struct connection *c);
 void states_delete_all(void);
 unsigned states_count(void);
