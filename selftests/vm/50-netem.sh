@@ -255,7 +255,7 @@ tap_check "... and east, having acted on the Deletes (or expired them), neither"
 tap_check "whack --shutdown stops both plutos" eval 'pluto_stop "$W" 120 && pluto_stop "$E" 120'
 tap_check "... leaving both kernels empty" both_empty
 if [ "$_tap_failed" -gt 0 ]; then
-	pluto_log_tail "$W" 60
-	pluto_log_tail "$E" 60
+	pluto_log_tail "$W" 200
+	pluto_log_tail "$E" 200
 fi
 tap_done
