@@ -40,11 +40,6 @@
  * MR1 again: a forged MI1 is answered once, not four times); it waits this long for MI2.
  */
 #define IKEV1_HALFOPEN_R1_MS 30000
-/*
- * An SA that becomes the newest again after its replace time rekeys this long after (the
- * peer's Deletes for it, when the peer is tearing the connection down, come first).
- */
-#define IKEV1_INHERIT_REKEY_MS 5000
 
 /* The negotiated Phase 1 suite. */
 struct ikev1_p1_alg {
@@ -464,8 +459,7 @@ void ikev1_schedule_lifetime(struct state *st);
  * When a connection's newest SA goes first, the newest of its others takes over:
  * ikev1_heir() finds it (an established ISAKMP SA; an IPsec SA with its outbound SA in the
  * kernel; none while the connection's states are torn down), ikev1_inherit() makes it the
- * newest, probes with it (DPD), and rekeys it soon (IKEV1_INHERIT_REKEY_MS) if its
- * replace event passed while it was superseded (only the expiry is left).
+ * newest, and for an ISAKMP SA probes with it (DPD).  Its rekeying is as scheduled.
  */
 struct state *ikev1_heir(const struct state *gone);
 void ikev1_inherit(struct state *heir, const struct state *gone);

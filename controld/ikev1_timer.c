@@ -197,12 +197,6 @@ static void fire(void *arg)
 	log_reset_context();
 }
 
-/* Only the initiator rekeys a --dontrekey connection's SAs (when in use); others always. */
-static bool may_rekey(const struct state *st)
-{
-	return !(st->connection->policy & POLICY_DONTREKEY) || ikev1_sa(st)->initiator;
-}
-
 struct state *ikev1_heir(const struct state *gone)
 {
 	const struct connection *c = gone->connection;
@@ -239,12 +233,12 @@ void ikev1_inherit(struct state *heir, const struct state *gone)
 		     heir->serial, heir->serial);
 		c->newest_ipsec_sa = heir->serial;
 	}
-	if (heir->event_type == IKEV1_EV_SA_EXPIRE && may_rekey(heir)) {
-		uint64_t now = evloop_now_ms(), left = sa->expire_ms > now ? sa->expire_ms - now : 0;
-		/* (replace() schedules the expiry again) */
-		ikev1_schedule(heir, IKEV1_EV_SA_REPLACE,
-			       left / 2 < IKEV1_INHERIT_REKEY_MS ? left / 2 : IKEV1_INHERIT_REKEY_MS);
-	}
+	/*
+	 * Its rekeying stays as scheduled: at its replace time if that is still to come; if it
+	 * has passed (it was superseded then), it expires unreplaced, as a superseded SA does.
+	 * A peer tearing the connection down deletes the newest first: were the older one
+	 * rekeyed, a lost Delete for it would bring back the tunnel the peer took down.
+	 */
 }
 
 void ikev1_schedule_lifetime(struct state *st)
@@ -258,7 +252,8 @@ void ikev1_schedule_lifetime(struct state *st)
 	sa->lifetime = (uint32_t)life;
 	sa->established_ms = evloop_now_ms();
 	sa->expire_ms = sa->established_ms + life * 1000;
-	if (!may_rekey(st)) {
+	if ((c->policy & POLICY_DONTREKEY) && !sa->initiator) {
+		/* only the initiator rekeys such a connection, and only when it is in use */
 		ikev1_schedule(st, IKEV1_EV_SA_EXPIRE, life * 1000);
 		return;
 	}
