@@ -169,19 +169,29 @@ static const ip_address *our_addr(const struct state *st)
 	return sa->iface != NULL ? &sa->iface->addr : &st->connection->this->host;
 }
 
+void ikev1_dpd_note_child(const struct state *st)
+{
+	struct state *p1 = st->clonedfrom != 0 ? state_by_serial(st->clonedfrom) : NULL;
+
+	if (p1 != NULL && p1->proto != NULL && p1->connection != st->connection)
+		ikev1_sa(p1)->dpd_foreign = true;
+}
+
 /*
  * Did ESP arrive from the peer since the last look?  The inbound packet count of the
- * IPsec SAs of the connection and of those negotiated under this ISAKMP SA (all of them
- * with the peer: only the states of the connections with it are looked at).
+ * IPsec SAs of the connection and of those negotiated under this ISAKMP SA: the
+ * connection's states, and only if another connection's SA went in under this ISAKMP SA
+ * (dpd_foreign) those of all the connections with the peer, where such SAs are.
  */
 static bool traffic_seen(struct state *isakmp)
 {
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
 	uint64_t total = 0, bytes, packets, use_time;
 	struct peer_states it;
+	bool all = p1->dpd_foreign;
 
-	for (const struct state *o = peer_states(&it, &p1->peer); o != NULL;
-	     o = peer_states_next(&it)) {
+	for (const struct state *o = all ? peer_states(&it, &p1->peer) : isakmp->connection->states;
+	     o != NULL; o = all ? peer_states_next(&it) : o->conn_next) {
 		const struct ikev1_sa *sa = ikev1_sa(o);
 		uint32_t spi;
 		if (sa == NULL || state_is_phase1(o->kind) || !state_is_established(o->kind) ||

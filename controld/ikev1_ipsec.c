@@ -96,6 +96,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 		ok = kernel_add_sa(&k, false) == 0;
 		if (ok) {
 			sa->installed |= IKEV1_INSTALLED_IN;
+			ikev1_dpd_note_child(st);
 			dataplane_sync_sa(st); /* XDP lets ESP to this SPI in */
 			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		}

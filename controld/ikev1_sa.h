@@ -158,6 +158,7 @@ struct ikev1_sa {
 	uint32_t dpd_peer_seq;	   /* the peer's last R-U-THERE */
 	bool dpd_peer_seq_set;
 	uint64_t dpd_in_packets; /* inbound ESP packets of the connection, last probe time */
+	bool dpd_foreign;	 /* an IPsec SA of another connection went in under it */
 };
 
 static inline struct ikev1_sa *ikev1_sa(const struct state *st)
@@ -385,6 +386,8 @@ bool ikev1_dpd_emit_vid(struct cursor_out *o);
 void ikev1_dpd_note_vids(struct state *st, const struct ikev1_msg *m);
 /* An ISAKMP SA is established: probe its peer if both sides want DPD. */
 void ikev1_dpd_start(struct state *st);
+/* st's inbound SA is in: if it is another connection's, its ISAKMP SA counts its ESP too. */
+void ikev1_dpd_note_child(const struct state *st);
 /* The state goes: cancel its DPD timer. */
 void ikev1_dpd_stop(struct state *st);
 /* A R-U-THERE or R-U-THERE-ACK received under the ISAKMP SA isakmp. */
