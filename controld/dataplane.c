@@ -37,11 +37,15 @@
 #define PENDING_RETRY_MS 5000 /* a failed negotiation: let the next packet trap again */
 #define FULL_SYNC_BEATS 10
 
-/* An eroute pluto put in the maps; keyed by src and dst, which must stay adjacent. */
+/*
+ * An eroute pluto put in the maps; keyed by src and dst, which must stay adjacent, and
+ * in a second table by the map's id (TRAP events name it).
+ */
 struct dp_eroute {
 	struct kt_entry e; /* e.wanted: a full sync's mark */
 	struct pl_sel src, dst;
 	struct pl_er_spec spec;
+	struct kt_entry by_id;
 	uint32_t id;
 	bool pending; /* a TRAP event was acted on */
 	uint64_t pending_ms;
@@ -68,7 +72,7 @@ struct dataplane {
 	struct evtimer *heartbeat, *deferred;
 	pthread_t lease_thread;
 	bool lease_running;
-	struct ktable ers, spis;
+	struct ktable ers, spis, ers_by_id;
 	unsigned beats; /* heartbeats since the last full sync */
 	struct dp_iface ifs[PLUTO_MAX_INTERFACES];
 	int nifs;
@@ -79,6 +83,9 @@ struct dataplane {
 		.rb_fd = -1,                                                             \
 		.ers = KTABLE_INIT(struct dp_eroute, src, 2 * sizeof(struct pl_sel)),     \
 		.spis = KTABLE_INIT(struct dp_spi, spi, 2 * sizeof(uint32_t)),            \
+		.ers_by_id = {.keyoff = offsetof(struct dp_eroute, id) -                 \
+					offsetof(struct dp_eroute, by_id),              \
+			      .keylen = sizeof(uint32_t)},                               \
 	}
 static struct dataplane g = DATAPLANE_INIT;
 
@@ -202,6 +209,10 @@ static int er_add(const struct pl_sel *s, const struct pl_sel *d, const struct p
 	e = kt_add(&g.ers, &r->e);
 	if (e == 0 && (e = pl_eroute_add(g.dp, s, d, spec, &r->id)) < 0)
 		kt_del(&g.ers, &r->e);
+	else if (e == 0 && (e = kt_add(&g.ers_by_id, &r->by_id)) < 0) {
+		pl_eroute_del(g.dp, r->id);
+		kt_del(&g.ers, &r->e);
+	}
 	if (e < 0) {
 		free(r);
 		return e;
@@ -229,6 +240,7 @@ static void er_del(struct dp_eroute *r)
 	dbg(DBG_BPF, "eroute #%u removed", r->id);
 	pl_eroute_del(g.dp, r->id);
 	kt_del(&g.ers, &r->e);
+	kt_del(&g.ers_by_id, &r->by_id);
 	free(r);
 }
 
@@ -401,11 +413,10 @@ static bool negotiating(const struct connection *c)
 
 static struct dp_eroute *er_by_id(uint32_t id)
 {
-	for (size_t i = 0; i < g.ers.n; i++) {
-		if (er_at(i)->id == id)
-			return er_at(i);
-	}
-	return NULL;
+	struct kt_entry *e = kt_find(&g.ers_by_id, &id);
+
+	return e != NULL ? (struct dp_eroute *)((char *)e - offsetof(struct dp_eroute, by_id))
+			 : NULL;
 }
 
 static void log_demand(const struct pl_trap_event *e)
@@ -700,6 +711,7 @@ void dataplane_fini(void)
 		evloop_del_fd(g.rb_fd);
 	ring_buffer__free(g.rb);
 	pl_dp_close(g.dp, true); /* detaches from every interface, unpins */
+	kt_free(&g.ers_by_id); /* (the same entries as ers) */
 	free_table(&g.ers);
 	free_table(&g.spis);
 	g = (struct dataplane)DATAPLANE_INIT;
