@@ -135,7 +135,7 @@ unsigned long state_serial(const struct state *st)
 	return st->serial;
 }
 
-/* File st on c's list of states (newest first), or take it off. */
+/* File st on c's list of states (last filed first), or take it off. */
 static void conn_link(struct state *st, struct connection *c)
 {
 	st->connection = c;

@@ -80,7 +80,6 @@ bool state_is_phase1(enum state_kind k);
 bool state_is_established(enum state_kind k);
 /* Change state through one place: checks legality and logs "old -> new". */
 void state_change(struct state *st, enum state_kind to);
-/* Delete every state of a connection (phase 2 first). */
 /*
  * The states of the connections whose peer is at peer (connections_for_peer()), one
  * connection's after another, without scanning all states: peer_states() gives the first
@@ -95,6 +94,7 @@ struct peer_states {
 struct state *peer_states(struct peer_states *it, const ip_address *peer);
 struct state *peer_states_next(struct peer_states *it);
 
+/* Delete every state of a connection (phase 2 first). */
 void states_delete_connection(struct connection *c);
 void states_delete_all(void);
 unsigned states_count(void);
