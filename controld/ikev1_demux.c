@@ -161,7 +161,8 @@ static void status_detail(const struct state *st, char *buf, unsigned len)
  */
 static void after_delete(struct connection *c)
 {
-	if (c->kind != CK_INSTANCE || c->nstates > 0 || c->deleting || c->routing != RT_UNROUTED)
+	if (c->kind != CK_INSTANCE || c->nstates > 0 || c->deleting || c->tearing_down ||
+	    c->routing != RT_UNROUTED)
 		return;
 	if (c->ever_established) {
 		connections_reap_soon();

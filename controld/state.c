@@ -283,10 +283,13 @@ static void delete_matching(struct connection *c, bool phase1)
 
 void states_delete_connection(struct connection *c)
 {
-	c->tearing_down = true; /* no SA of it takes over from another */
+	/* no SA of it takes over from another, and c stays until its states are gone */
+	c->tearing_down = true;
 	delete_matching(c, false);
 	delete_matching(c, true);
 	c->tearing_down = false;
+	if (ops != NULL && ops->after_delete != NULL)
+		ops->after_delete(c); /* now an instance with nothing left may go (c with it) */
 }
 
 void states_delete_all(void)

@@ -94,7 +94,10 @@ struct peer_states {
 struct state *peer_states(struct peer_states *it, const ip_address *peer);
 struct state *peer_states_next(struct peer_states *it);
 
-/* Delete every state of a connection (phase 2 first). */
+/*
+ * Delete every state of a connection (phase 2 first).  The after_delete hook runs once
+ * more at the end (an instance with nothing left goes then: c may be gone on return).
+ */
 void states_delete_connection(struct connection *c);
 void states_delete_all(void);
 unsigned states_count(void);

@@ -40,7 +40,25 @@ static void before_delete(struct state *st)
 	}
 }
 
-static const struct state_ops ops = {.before_delete = before_delete};
+/*
+ * after_delete may free the connection (a Road Warrior instance with nothing left): it
+ * must not be called for it while states_delete_connection() still uses it, and the
+ * connection must not be touched after a call that freed it (a "freed" one is poisoned
+ * here; under the sanitizers the real one is freed).
+ */
+static struct connection *freeable; /* after_delete "frees" this one once it has no state */
+static unsigned freed;
+
+static void after_delete(struct connection *c)
+{
+	if (c != freeable || c->nstates > 0 || c->tearing_down)
+		return;
+	memset(c, 0x5a, sizeof(*c));
+	freeable = NULL;
+	freed++;
+}
+
+static const struct state_ops ops = {.before_delete = before_delete, .after_delete = after_delete};
 
 /* c's list: the count, each state's connection, back links consistent */
 static void check_list(const struct connection *c)
@@ -63,6 +81,8 @@ static int setup(void **unused)
 	state_set_ops(&ops);
 	order[0] = '\0';
 	also_delete = 0;
+	freeable = NULL;
+	freed = 0;
 	return 0;
 }
 
@@ -151,12 +171,28 @@ static void test_delete_deletes_others(void **unused)
 	assert_null(states);
 }
 
+static void test_connection_goes_at_the_end(void **unused)
+{
+	(void)unused;
+	static struct connection inst = {.name = "instance"};
+	for (int i = 0; i < 2; i++) {
+		state_new(&inst, STATE_MAIN_R3);
+		state_new(&inst, STATE_QUICK_R2);
+	}
+	freeable = &inst;
+	states_delete_connection(&inst); /* would write tearing_down into a freed one */
+	assert_int_equal(freed, 1);
+	assert_string_equal(order, "2211");
+	memset(&inst, 0, sizeof(inst)); /* (static: back for the teardown's checks) */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_deletes_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_goes_at_the_end, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
