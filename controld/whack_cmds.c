@@ -134,10 +134,15 @@ static void do_unlisten(void)
 {
 	plog("no longer listening for IKE messages");
 	/* the SAs go first, while their Deletes can still be sent */
-	for (struct connection *c = connections; c != NULL; c = c->next) {
+	for (struct connection *c = connections, *next; c != NULL; c = next) {
+		bool instance = c->kind == CK_INSTANCE;
+		next = c->next;
 		log_set_context(c, NULL);
+		/* an instance never established goes with its states; one routed for its SA is
+		 * unrouted when that goes (instances are never routed otherwise) */
 		states_delete_connection(c);
-		engine_unroute(c, true);
+		if (!instance)
+			engine_unroute(c, true);
 		log_reset_context();
 	}
 	ifaces_close_all();

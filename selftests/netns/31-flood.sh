@@ -129,6 +129,9 @@ lines=$(wc -l <"$T/east.log")
 echo "# east's log: $lines lines"
 check "east's log did not flood (at most 12 lines a second)" \
 	test "$lines" -le $((12 * ${secs%.*} + 100))
+# the half-open instances the flood left go with their states at --unlisten
+check "whack --unlisten with half-open instances left: east still answers" \
+	eval 'w east --unlisten >/dev/null 2>&1 && w east --status >/dev/null 2>&1'
 w west --shutdown >/dev/null 2>&1
 w east --shutdown >/dev/null 2>&1
 check "east exits at --shutdown" timeout 20 tail --pid="$EPID" -f /dev/null
