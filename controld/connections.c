@@ -212,7 +212,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	if (!c->that->has_client)
 		c->that->client = ip_subnet_from_addr(peer);
 	c->newest_isakmp_sa = c->newest_ipsec_sa = c->eroute_owner = 0;
-	c->nstates = c->ipsec_out = 0;
+	c->nstates = 0;
 	c->states = NULL;
 	c->deleting = c->tearing_down = c->ever_established = false;
 	c->reqid = 0;

@@ -73,7 +73,6 @@ struct connection {
 	bool route_wanted;	      /* routed by whack --route or auto=route, not just for an SA */
 	bool up_pending, up_done;     /* routing.c: the updown up verb is due / has run */
 	unsigned long newest_isakmp_sa, newest_ipsec_sa, eroute_owner;
-	unsigned ipsec_out;	      /* its IPsec SAs with the outbound SA in the kernel */
 	unsigned prospective_tries;   /* keying attempts made for the current SA */
 	uint32_t reqid;		      /* its kernel SAs' and policies' (0: none yet) */
 	unsigned nstates;	      /* states using it (state.c keeps the count) */

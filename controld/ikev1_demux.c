@@ -115,8 +115,7 @@ static void before_delete(struct state *st)
 	ikev1_info_send_delete(st);
 	if (ikev1_sa(st)->installed)
 		ikev1_remove_ipsec_sa(st);
-	/* (nstates: the search only when the connection has another state) */
-	if (c != NULL && c->newest_isakmp_sa == st->serial && c->nstates > 1) {
+	if (c != NULL && c->newest_isakmp_sa == st->serial) {
 		struct state *heir = ikev1_heir(st);
 		if (heir != NULL)
 			ikev1_inherit(heir, st);

@@ -108,7 +108,6 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	ok = kernel_add_sa(&k, false) == 0;
 	if (ok) {
 		sa->installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
-		st->connection->ipsec_out++;
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {
@@ -132,10 +131,8 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	memcpy(&out, sa->peer_spi, sizeof(out));
 	if (sa->installed & IKEV1_INSTALLED_OUT) {
 		kernel_del_sa(&sa->peer, ntohl(out), IPPROTO_ESP);
-		c->ipsec_out--;
-		/* the search only when there is one: when the newest goes before an older */
-		if (c->ipsec_out > 0 &&
-		    (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial))
+		/* (a walk of c's own states only) */
+		if (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial)
 			next = ikev1_heir(st);
 		if (c->newest_ipsec_sa == st->serial && next == NULL) {
 			kernel_del_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client);
