@@ -395,6 +395,19 @@ static void expect_rejected(struct crypto_dh *dh, const uint8_t *v, size_t len, 
 	print_message("# %s: %s\n", what, err);
 }
 
+static void expect_accepted(struct crypto_dh *dh, const uint8_t *v, size_t len, const char *what)
+{
+	uint8_t out[512];
+	size_t n = 0;
+	const char *err = crypto_dh_shared(dh, CRYPTO_CHUNK(v, len), out, sizeof(out), &n);
+
+	if (err != NULL) {
+		print_error("%s: rejected: %s\n", what, err);
+		fail();
+	}
+	assert_int_equal(n, len);
+}
+
 static void bad_modp(enum oakley_group g)
 {
 	const struct crypto_dh_desc *d = crypto_dh_lookup(g);
@@ -414,22 +427,30 @@ static void bad_modp(enum oakley_group g)
 	expect_rejected(dh, v, len, "p");
 	v[len - 1] -= 1;
 	expect_rejected(dh, v, len, "p-1");
-	v[len - 1] -= 1;
-	expect_rejected(dh, v, len, "p-2 (not a quadratic residue)");
 	memset(v, 0xff, len);
 	expect_rejected(dh, v, len, "2^n-1 > p");
 	expect_rejected(dh, NULL, 0, "empty");
-	/* p - y for a good y: inside the range, outside the subgroup ((-1|p) = -1) */
+	/*
+	 * Inside the range but outside the prime-order subgroup: p - 2 and p - y for a good
+	 * y (both quadratic non-residues, as (-1|p) = -1).  RFC 6989 2.2: accepted.
+	 */
 	struct crypto_dh *other = NULL;
 	size_t n = 0;
-	BIGNUM *y;
+	BIGNUM *y = BN_new();
+	assert_non_null(y);
+	assert_int_equal(BN_sub(y, p, BN_value_one()), 1);
+	assert_int_equal(BN_sub(y, y, BN_value_one()), 1);
+	BN_bn2binpad(y, v, (int)len);
+	expect_accepted(dh, v, len, "p-2");
+	memset(v, 0, len);
+	v[len - 1] = 2;
+	expect_accepted(dh, v, len, "2");
 	assert_int_equal(crypto_dh_new(g, &other), 0);
 	assert_int_equal(crypto_dh_public(other, v, sizeof(v), &n), 0);
-	y = BN_bin2bn(v, (int)n, NULL);
-	assert_non_null(y);
+	assert_non_null(BN_bin2bn(v, (int)n, y));
 	assert_int_equal(BN_sub(y, p, y), 1);
 	BN_bn2binpad(y, v, (int)len);
-	expect_rejected(dh, v, len, "p - y (a quadratic non-residue)");
+	expect_accepted(dh, v, len, "p - y");
 	BN_free(y);
 	crypto_dh_free(other);
 	BN_free(p);
