@@ -6,11 +6,16 @@
 #
 #   selftests/bench/tunnel-setup.sh [--runs "100/14 100/19 1000/19"]
 #                                   [--responders "pluto charon libreswan"]
-#                                   [--concurrency C] [--timeout S] [--build DIR]
+#                                   [--repeat K] [--concurrency C] [--timeout S]
+#                                   [--build DIR]
 #
 # --runs: N/GROUP pairs (GROUP 14 = modp2048, 19 = ecp256).  The default leaves out
-# 1000/14, which alone takes about 9 minutes under TCG (charon and Libreswan near
-# 6 tunnels/s); add it for the whole matrix (about 25 minutes).
+# 1000/14, the slowest (charon and Libreswan near 30 tunnels/s under TCG on a quiet
+# host); add it for the whole matrix (about 5 minutes a round on a quiet host).
+#
+# --repeat K: measure every responder K times per run, taking turns (the order rotates
+# each round), and report the medians: the host's speed drifts by tens of per cent over
+# minutes on a shared machine, and turns spread the drift over all three.  Default 1.
 #
 # --build DIR: pluto, whack and the bench programs from DIR (a copy of an older build,
 # for before/after figures); default build/, made first.
@@ -33,19 +38,21 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 RUNS="100/14 100/19 1000/19" RESPONDERS="pluto charon libreswan" CONC=32 TIMEOUT=300
-GUEST=0 BUILD_ARG=
+REPEAT=1 GUEST=0 BUILD_ARG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--responders) RESPONDERS=$2; shift 2 ;;
+	--repeat) REPEAT=$2; shift 2 ;;
 	--concurrency) CONC=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--build) BUILD_ARG=$2; shift 2 ;;
 	--guest) GUEST=1; shift ;;
-	*) echo "usage: $0 [--runs \"N/GROUP ...\"] [--responders LIST] [--concurrency C] [--timeout S] [--build DIR]" >&2
+	*) echo "usage: $0 [--runs \"N/GROUP ...\"] [--responders LIST] [--repeat K] [--concurrency C] [--timeout S] [--build DIR]" >&2
 	   exit 2 ;;
 	esac
 done
+case $REPEAT in '' | *[!0-9]* | 0) echo "tunnel-setup: --repeat wants a positive count" >&2; exit 2 ;; esac
 
 if [ "$GUEST" -eq 0 ]; then
 	cd "$ROOT" || exit 1
@@ -54,8 +61,9 @@ if [ "$GUEST" -eq 0 ]; then
 		BUILD_ARG=$ROOT/build
 	fi
 	BUILD_ARG=$(cd "$BUILD_ARG" && pwd) || exit 1
-	exec vmtest/run.sh --timeout 2400 "$HERE/tunnel-setup.sh" --guest --build "$BUILD_ARG" \
-		--runs "$RUNS" --responders "$RESPONDERS" --concurrency "$CONC" --timeout "$TIMEOUT"
+	exec vmtest/run.sh --timeout $((2400 * REPEAT)) "$HERE/tunnel-setup.sh" --guest --build "$BUILD_ARG" \
+		--runs "$RUNS" --responders "$RESPONDERS" --repeat "$REPEAT" --concurrency "$CONC" \
+		--timeout "$TIMEOUT"
 fi
 
 # ---- in the VM ----------------------------------------------------------------------
@@ -186,9 +194,9 @@ esp_sa_count() {
 
 declare -A CPU_MS RSS_KIB RATE DONE CRYPTO_US
 
-# run_one RESPONDER N GROUP
+# run_one RESPONDER N GROUP ROUND: the figures of one measurement, under KEY#ROUND
 run_one() {
-	local who=$1 n=$2 grp=$3 d=$T/$1-$2-$3 out c0 c1 r0 r1 sas tunnels key=$1/$2/$3
+	local who=$1 n=$2 grp=$3 d=$T/$1-$2-$3-$4 out c0 c1 r0 r1 sas tunnels key=$1/$2/$3#$4
 	topology "$n" || { diag "$key: topology failed"; return 1; }
 	if ! "start_$who" "$d" "$grp"; then
 		diag "$key: $who did not start"
@@ -240,24 +248,59 @@ warm_kernel() {
 		ip netns del "warm-$$"
 }
 
+# median VALUE...: the middle value (the mean of the two middle ones for an even count)
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# summarize KEY: the medians over KEY's rounds in CPU_MS[KEY] and the rest (tunnels: the
+# fewest of any round); the spread of its CPU figures in SPREAD[KEY]
+summarize() {
+	local key=$1 i cpu=() rss=() rate=() done_= v
+	for ((i = 1; i <= REPEAT; i++)); do
+		v=${CPU_MS[$key#$i]:-} && [ -n "$v" ] && cpu+=("$v")
+		v=${RSS_KIB[$key#$i]:-} && [ -n "$v" ] && rss+=("$v")
+		v=${RATE[$key#$i]:-} && [ -n "$v" ] && rate+=("$v")
+		v=${DONE[$key#$i]:-0}
+		[ -z "$done_" ] || [ "$v" -lt "$done_" ] && done_=$v
+	done
+	DONE[$key]=$done_
+	[ ${#cpu[@]} -gt 0 ] || return 0
+	CPU_MS[$key]=$(median "${cpu[@]}")
+	RSS_KIB[$key]=$(median "${rss[@]}")
+	RATE[$key]=$(median "${rate[@]}")
+	SPREAD[$key]=$(printf '%s\n' "${cpu[@]}" | sort -g | tr '\n' ' ')
+}
+
 # ---- the run -------------------------------------------------------------------------
 
 sysctl -qw net.core.rmem_default=1048576 net.core.rmem_max=4194304
 warm_kernel || diag "could not install a warm-up SA"
-GROUPS_=$(for r in $RUNS; do echo "${r#*/}"; done | sort -un)
 diag "tunnel-setup: $(nproc) vCPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB;" \
-	"runs (N/group): $RUNS; concurrency $CONC; ikeload timeout ${TIMEOUT}s"
-for grp in $GROUPS_; do
-	c=$("$BUILD/bench/ikecrypto" --group "$grp" --seconds 3)
-	diag "$c"
-	c=${c#*tunnel_us=}
-	CRYPTO_US[$grp]=${c%% *}
-done
+	"runs (N/group): $RUNS; concurrency $CONC; ikeload timeout ${TIMEOUT}s; $REPEAT round(s) each"
+declare -A SPREAD
+read -ra ORDER <<<"$RESPONDERS"
 for r in $RUNS; do
+	n=${r%/*} grp=${r#*/}
+	bound=()
+	for ((round = 1; round <= REPEAT; round++)); do
+		# the crypto bound next to the responders it is compared with
+		c=$("$BUILD/bench/ikecrypto" --group "$grp" --seconds 3)
+		diag "$c"
+		c=${c#*tunnel_us=}
+		bound+=("${c%% *}")
+		for ((i = 0; i < ${#ORDER[@]}; i++)); do
+			who=${ORDER[(i + round - 1) % ${#ORDER[@]}]}
+			start=$SECONDS
+			run_one "$who" "$n" "$grp" "$round"
+			diag "$who/$r round $round took $((SECONDS - start)) s"
+		done
+	done
+	CRYPTO_US[$r]=$(median "${bound[@]}")
 	for who in $RESPONDERS; do
-		start=$SECONDS
-		run_one "$who" "${r%/*}" "${r#*/}"
-		diag "$who/$r took $((SECONDS - start)) s"
+		summarize "$who/$n/$grp"
+		[ "$REPEAT" -gt 1 ] && diag "$who/$r CPU ms/t by round, sorted: ${SPREAD[$who/$n/$grp]:-}"
 	done
 done
 
@@ -273,12 +316,12 @@ for r in $RUNS; do
 		[ -n "$cpu" ] && [ -n "$pcpu" ] &&
 			ratio=$(awk -v a="$cpu" -v b="$pcpu" 'BEGIN { printf "%.2f", a / b }')
 		[ -n "$cpu" ] &&
-			share=$(awk -v c="${CRYPTO_US[$grp]}" -v a="$cpu" 'BEGIN { printf "%.0f", c / 10 / a }')
+			share=$(awk -v c="${CRYPTO_US[$r]}" -v a="$cpu" 'BEGIN { printf "%.0f", c / 10 / a }')
 		printf '%-10s %5s %-8s %9s %8s %9s %8s %9s %8s\n' "$who" "$n" "$(ike_name "$grp")" \
 			"${DONE[$key]:-0}/$n" "${RATE[$key]:--}" "${cpu:--}" "$ratio" \
 			"${RSS_KIB[$key]:--}" "$share"
 	done
 done
-echo "crypto bound per tunnel (ikecrypto, pluto's OpenSSL calls):" \
-	"$(for g in $GROUPS_; do printf '%s %.2f ms  ' "$(ike_name "$g")" \
-		"$(awk -v u="${CRYPTO_US[$g]}" 'BEGIN { print u / 1000 }')"; done)"
+echo "crypto bound per tunnel (ikecrypto, pluto's OpenSSL calls$([ "$REPEAT" -gt 1 ] && echo ", median")):" \
+	"$(for r in $RUNS; do printf '%s %.2f ms  ' "${r%/*}/$(ike_name "${r#*/}")" \
+		"$(awk -v u="${CRYPTO_US[$r]}" 'BEGIN { print u / 1000 }')"; done)"
