@@ -63,6 +63,12 @@ struct crypto_fetched {
 	void *_Atomic obj;
 };
 void *crypto_fetch(struct crypto_fetched *slot, enum crypto_fetch_kind kind, const char *name);
+/*
+ * The same for any object: make(arg) at the first call, kept in slot; a thread that lost
+ * the race to fill the slot drops its own (drop(obj, arg)) and gets the winner's.
+ */
+void *crypto_keep(struct crypto_fetched *slot, void *(*make)(const void *arg),
+		  void (*drop)(void *obj, const void *arg), const void *arg);
 
 int crypto_hash(enum oakley_hash id, const struct crypto_chunk *in, size_t n, uint8_t *out,
 		size_t out_size);

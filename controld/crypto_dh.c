@@ -114,9 +114,26 @@ static int push_domain(OSSL_PARAM_BLD *bld, const struct crypto_dh_desc *d, stru
 }
 
 /*
- * Push a public value given in KE wire form (pub.len == d->ke_len, checked by callers).
- * The builder keeps pointers until OSSL_PARAM_BLD_to_param(): *y and point (ECP) belong
- * to the caller and must live until then.
+ * A public value in KE wire form (pub.len == d->ke_len, checked by callers) in OpenSSL's
+ * encoded form: the same for MODP, SEC 1's uncompressed-point octet in front for ECP,
+ * built in point.  Empty if it cannot be.
+ */
+static struct crypto_chunk encoded_public(const struct crypto_dh_desc *d, struct crypto_chunk pub,
+					  uint8_t point[1 + MAX_ECP_KE])
+{
+	if (d->kind != CRYPTO_DH_ECP)
+		return pub;
+	if (pub.len > MAX_ECP_KE)
+		return CRYPTO_CHUNK_EMPTY;
+	point[0] = 0x04;
+	memcpy(point + 1, pub.ptr, pub.len);
+	return CRYPTO_CHUNK(point, 1 + pub.len);
+}
+
+/*
+ * Push a public value given in KE wire form.  The builder keeps pointers until
+ * OSSL_PARAM_BLD_to_param(): *y and point (ECP) belong to the caller and must live until
+ * then.
  */
 static int push_public(OSSL_PARAM_BLD *bld, const struct crypto_dh_desc *d, struct crypto_chunk pub,
 		       BIGNUM **y, uint8_t point[1 + MAX_ECP_KE])
@@ -127,12 +144,10 @@ static int push_public(OSSL_PARAM_BLD *bld, const struct crypto_dh_desc *d, stru
 			return -ENOMEM;
 		return OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, *y) == 1 ? 0 : -EIO;
 	}
-	if (pub.len > MAX_ECP_KE)
+	struct crypto_chunk enc = encoded_public(d, pub, point);
+	if (enc.ptr == NULL)
 		return -EINVAL;
-	point[0] = 0x04; /* SEC 1 uncompressed point */
-	memcpy(point + 1, pub.ptr, pub.len);
-	return OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + pub.len) ==
-			       1
+	return OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, enc.ptr, enc.len) == 1
 		       ? 0
 		       : -EIO;
 }
@@ -181,23 +196,64 @@ cleanup:
 	return key;
 }
 
+/*
+ * The group's domain parameters as an EVP_PKEY, built at the first use and kept: new keys
+ * and peers' public values take their parameters from it instead of building the group
+ * again each time (for an EC group, from its name: as much work as half a P-256 key
+ * generation).  Read-only once made, so shared by every thread.
+ */
+static struct crypto_fetched domains[ARRAY_LEN(groups)];
+
+static void *make_domain(const void *d)
+{
+	return build_key(d, NULL, CRYPTO_CHUNK_EMPTY);
+}
+
+static void drop_domain(void *key, const void *d)
+{
+	(void)d;
+	EVP_PKEY_free(key);
+}
+
+static EVP_PKEY *domain_of(const struct crypto_dh_desc *d)
+{
+	return crypto_keep(&domains[d - groups], make_domain, drop_domain, d);
+}
+
 static EVP_PKEY *generate(const struct crypto_dh_desc *d)
 {
-	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *dom, *key = NULL;
 
 	if (d->kind == CRYPTO_DH_X25519)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-	if (d->kind == CRYPTO_DH_ECP)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", d->ossl_group);
-	dom = build_key(d, NULL, CRYPTO_CHUNK_EMPTY);
+	dom = domain_of(d);
 	if (dom == NULL)
 		return NULL;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dom, NULL);
 	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_generate(ctx, &key) != 1)
 		key = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(dom);
+	return key;
+}
+
+/*
+ * A peer's MODP or ECP public value (KE wire form) as an EVP_PKEY with the group's
+ * parameters.  OpenSSL checks an EC point is on the curve, a MODP value 1 < y < p - 1.
+ */
+static EVP_PKEY *public_key(const struct crypto_dh_desc *d, struct crypto_chunk pub)
+{
+	uint8_t point[1 + MAX_ECP_KE];
+	struct crypto_chunk enc = encoded_public(d, pub, point);
+	EVP_PKEY *dom = domain_of(d), *key;
+
+	if (dom == NULL || enc.ptr == NULL || (key = EVP_PKEY_new()) == NULL)
+		return NULL;
+	if (EVP_PKEY_copy_parameters(key, dom) != 1 ||
+	    EVP_PKEY_set1_encoded_public_key(key, enc.ptr, enc.len) != 1) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
 	return key;
 }
 
@@ -401,7 +457,7 @@ static const char *peer_key(const struct crypto_dh *dh, struct crypto_chunk peer
 		if (err != NULL)
 			return err;
 	}
-	key = build_key(d, NULL, peer);
+	key = public_key(d, peer);
 	if (key == NULL) {
 		return d->kind == CRYPTO_DH_ECP ? "ECP public value is not a point on the curve"
 						: "MODP public value rejected";
