@@ -472,6 +472,8 @@ static void test_dh_bad_peer(void **state)
 	pub.b[63] ^= 1;
 	expect_rejected(dh, pub.b, 64, "P-256 point off the curve");
 	expect_rejected(dh, v, 64, "P-256 (0, 0)");
+	memset(pub.b, 0xff, 64);
+	expect_rejected(dh, pub.b, 64, "P-256 coordinates above p");
 	expect_rejected(dh, pub.b, 65, "P-256 with 0x04 prefix length");
 	crypto_dh_free(dh);
 	assert_int_equal(crypto_dh_new(OAKLEY_GROUP_ECP384, &dh), 0);
