@@ -3,6 +3,9 @@
  * EVP_MD and EVP_MAC; random bytes; constant-time compare; wiping.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -102,35 +105,77 @@ cleanup:
 	return ret;
 }
 
-/* An HMAC context keyed with key, for hash h. */
-static EVP_MAC_CTX *hmac_start(const struct crypto_hash_desc *h, struct crypto_chunk key)
+/*
+ * Each thread (the event loop, every crypto helper) keeps one HMAC context per hash and
+ * re-keys it for every PRF.  A new context per call cost a context allocation and a
+ * provider lookup of the digest by name (a global lock and a property query) each time,
+ * more than the two hash blocks of the key schedule: 1.4 against 0.9 us per PRF on this
+ * host, with a dozen PRFs per tunnel.  After each use the context is keyed again with a
+ * constant, so that no key schedule of ours is left in it between calls.
+ */
+struct hmac_cache {
+	EVP_MAC_CTX *ctx[ARRAY_LEN(hashes)];
+};
+
+static pthread_key_t hmac_cache_key;
+static pthread_once_t hmac_cache_once = PTHREAD_ONCE_INIT;
+static bool hmac_cache_ok;
+
+static void hmac_cache_free(void *arg)
 {
-	/* EVP_MAC_init() treats a NULL key as "keep the old key": never pass NULL. */
-	static const uint8_t empty_key[1];
-	const uint8_t *k = key.ptr != NULL ? key.ptr : empty_key;
+	struct hmac_cache *c = arg;
+
+	for (size_t i = 0; i < ARRAY_LEN(c->ctx); i++)
+		EVP_MAC_CTX_free(c->ctx[i]);
+	free(c);
+}
+
+static void hmac_cache_init(void)
+{
+	hmac_cache_ok = pthread_key_create(&hmac_cache_key, hmac_cache_free) == 0;
+}
+
+/* This thread's HMAC context for hash h (with its digest set, keyed with nothing of ours). */
+static EVP_MAC_CTX *hmac_ctx(const struct crypto_hash_desc *h)
+{
+	static const uint8_t scrub[1];
+	struct hmac_cache *c;
 	OSSL_PARAM params[2];
 	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx;
 
-	mac = crypto_fetch(&hmac, CRYPTO_FETCH_MAC, OSSL_MAC_NAME_HMAC);
-	if (mac == NULL)
+	if (pthread_once(&hmac_cache_once, hmac_cache_init) != 0 || !hmac_cache_ok)
 		return NULL;
-	ctx = EVP_MAC_CTX_new(mac);
-	if (ctx == NULL)
+	c = pthread_getspecific(hmac_cache_key);
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL || pthread_setspecific(hmac_cache_key, c) != 0) {
+			free(c);
+			return NULL;
+		}
+	}
+	ctx = c->ctx[h - hashes];
+	if (ctx != NULL)
+		return ctx;
+	mac = crypto_fetch(&hmac, CRYPTO_FETCH_MAC, OSSL_MAC_NAME_HMAC);
+	if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
 		return NULL;
 	params[0] =
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)h->ossl_name, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, k, key.len, params) != 1) {
+	if (EVP_MAC_init(ctx, scrub, sizeof(scrub), params) != 1) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}
+	c->ctx[h - hashes] = ctx;
 	return ctx;
 }
 
 int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto_chunk *in,
 	       size_t n, uint8_t *out, size_t out_size)
 {
+	/* EVP_MAC_init() treats a NULL key as "keep the old key": never pass NULL. */
+	static const uint8_t empty_key[1], scrub[1];
 	const struct crypto_hash_desc *h = crypto_hash_lookup(id);
 	EVP_MAC_CTX *ctx;
 	size_t len = 0;
@@ -139,8 +184,8 @@ int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto
 	if (h == NULL || out == NULL || out_size < h->size || (n > 0 && in == NULL) ||
 	    (key.len > 0 && key.ptr == NULL))
 		return -EINVAL;
-	ctx = hmac_start(h, key);
-	if (ctx == NULL)
+	ctx = hmac_ctx(h);
+	if (ctx == NULL || EVP_MAC_init(ctx, key.ptr != NULL ? key.ptr : empty_key, key.len, NULL) != 1)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		if (in[i].len > 0 && EVP_MAC_update(ctx, in[i].ptr, in[i].len) != 1)
@@ -150,8 +195,9 @@ int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto
 		goto cleanup;
 	ret = 0;
 cleanup:
-	/* The context holds the key (schedule): EVP_MAC_CTX_free() wipes it. */
-	EVP_MAC_CTX_free(ctx);
+	/* The context holds our key's schedule: replace it with the constant's. */
+	if (EVP_MAC_init(ctx, scrub, sizeof(scrub), NULL) != 1)
+		ret = -EIO;
 	return ret;
 }
 
