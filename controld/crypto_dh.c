@@ -401,9 +401,8 @@ int crypto_dh_public(const struct crypto_dh *dh, uint8_t *out, size_t out_size, 
  * inside the range has order q or 2q, and one of order 2q can reveal at most the parity
  * of our private exponent, which is fresh for every exchange (pluto never reuses one).
  * So RFC 6989 asks for the range check alone on these groups, as Libreswan and
- * strongSwan do.  The subgroup test (y^q = 1, or the Legendre symbol (y|p) as pluto
- * computed it before) added about 15 % to the cost of the key exchange and protected
- * nothing.
+ * strongSwan do.  The subgroup test (y^q = 1, or the Legendre symbol (y|p)) would add
+ * about 15 % to the cost of the key exchange and protect nothing.
  */
 static const char *modp_check(const struct crypto_dh *dh, struct crypto_chunk peer)
 {

@@ -117,6 +117,12 @@ struct hmac_cache {
 	EVP_MAC_CTX *ctx[ARRAY_LEN(hashes)];
 };
 
+/*
+ * The key of a context between calls (one zero octet), and what EVP_MAC_init() gets for
+ * an empty key: it takes a NULL key as "keep the old key", so never pass NULL.
+ */
+static const uint8_t no_key[1];
+
 static pthread_key_t hmac_cache_key;
 static pthread_once_t hmac_cache_once = PTHREAD_ONCE_INIT;
 static bool hmac_cache_ok;
@@ -138,7 +144,6 @@ static void hmac_cache_init(void)
 /* This thread's HMAC context for hash h (with its digest set, keyed with nothing of ours). */
 static EVP_MAC_CTX *hmac_ctx(const struct crypto_hash_desc *h)
 {
-	static const uint8_t scrub[1];
 	struct hmac_cache *c;
 	OSSL_PARAM params[2];
 	EVP_MAC *mac;
@@ -163,7 +168,7 @@ static EVP_MAC_CTX *hmac_ctx(const struct crypto_hash_desc *h)
 	params[0] =
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)h->ossl_name, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, scrub, sizeof(scrub), params) != 1) {
+	if (EVP_MAC_init(ctx, no_key, sizeof(no_key), params) != 1) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}
@@ -174,8 +179,6 @@ static EVP_MAC_CTX *hmac_ctx(const struct crypto_hash_desc *h)
 int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto_chunk *in,
 	       size_t n, uint8_t *out, size_t out_size)
 {
-	/* EVP_MAC_init() treats a NULL key as "keep the old key": never pass NULL. */
-	static const uint8_t empty_key[1], scrub[1];
 	const struct crypto_hash_desc *h = crypto_hash_lookup(id);
 	EVP_MAC_CTX *ctx;
 	size_t len = 0;
@@ -185,7 +188,7 @@ int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto
 	    (key.len > 0 && key.ptr == NULL))
 		return -EINVAL;
 	ctx = hmac_ctx(h);
-	if (ctx == NULL || EVP_MAC_init(ctx, key.ptr != NULL ? key.ptr : empty_key, key.len, NULL) != 1)
+	if (ctx == NULL || EVP_MAC_init(ctx, key.ptr != NULL ? key.ptr : no_key, key.len, NULL) != 1)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		if (in[i].len > 0 && EVP_MAC_update(ctx, in[i].ptr, in[i].len) != 1)
@@ -195,8 +198,8 @@ int crypto_prf(enum oakley_hash id, struct crypto_chunk key, const struct crypto
 		goto cleanup;
 	ret = 0;
 cleanup:
-	/* The context holds our key's schedule: replace it with the constant's. */
-	if (EVP_MAC_init(ctx, scrub, sizeof(scrub), NULL) != 1)
+	/* The context holds our key's schedule: replace it with no_key's. */
+	if (EVP_MAC_init(ctx, no_key, sizeof(no_key), NULL) != 1)
 		ret = -EIO;
 	return ret;
 }
