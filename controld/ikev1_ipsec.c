@@ -96,6 +96,8 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 		ok = kernel_add_sa(&k, false) == 0;
 		if (ok) {
 			sa->installed |= IKEV1_INSTALLED_IN;
+			/* the kernel has the keys: nothing reads them here again */
+			crypto_cleanse(sa->keymat_in, sizeof(sa->keymat_in));
 			ikev1_dpd_note_child(st);
 			dataplane_sync_sa(st); /* XDP lets ESP to this SPI in */
 			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
@@ -108,6 +110,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	ok = kernel_add_sa(&k, false) == 0;
 	if (ok) {
 		sa->installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
+		crypto_cleanse(sa->keymat_out, sizeof(sa->keymat_out));
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {

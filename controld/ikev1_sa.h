@@ -128,6 +128,7 @@ struct ikev1_sa {
 	struct ikev1_p2_alg p2;
 	uint8_t our_spi[IKEV1_SPI_LEN];	/* inbound */
 	uint8_t peer_spi[IKEV1_SPI_LEN]; /* outbound */
+	/* each wiped once its SA is in the kernel (ikev1_install_ipsec_sa()) */
 	uint8_t keymat_in[IKEV1_MAX_KEYMAT], keymat_out[IKEV1_MAX_KEYMAT];
 	size_t enc_keylen, auth_keylen;
 	ip_subnet our_client, peer_client;
