@@ -152,10 +152,10 @@ static void connection_status(const struct connection *c)
 	end_extras_status(prefix, c);
 	whack_log(RC_COMMENT, "%s:   newest ISAKMP SA: #%lu; newest IPsec SA: #%lu", prefix,
 		  c->newest_isakmp_sa, c->newest_ipsec_sa);
-	alg_list_format(&c->ike_algs, false, algs, sizeof(algs));
+	alg_list_format(c->ike_algs, false, algs, sizeof(algs));
 	whack_log(RC_COMMENT, "%s:   IKE algorithms wanted: %s", prefix, algs);
 	if (!connection_isakmp_only(c)) {
-		alg_list_format(&c->esp_algs, true, algs, sizeof(algs));
+		alg_list_format(c->esp_algs, true, algs, sizeof(algs));
 		whack_log(RC_COMMENT, "%s:   ESP algorithms wanted: %s", prefix, algs);
 	}
 }

@@ -157,11 +157,16 @@ static void end_free(struct end *e)
 
 static void connection_free(struct connection *c)
 {
-	end_free(&c->end[0]);
-	end_free(&c->end[1]);
-	free(c->name);
-	free(c->ike_str);
-	free(c->esp_str);
+	/* an instance borrows its template's strings and algorithm lists */
+	if (c->kind != CK_INSTANCE) {
+		end_free(&c->end[0]);
+		end_free(&c->end[1]);
+		free(c->name);
+		free(c->ike_str);
+		free(c->esp_str);
+		free(c->ike_algs);
+		free(c->esp_algs);
+	}
 	free(c);
 }
 
@@ -176,32 +181,13 @@ static void connection_link(struct connection *c)
 	peer_file(c);
 }
 
-static char *dup_or_null(const char *s, bool *ok)
-{
-	char *d = s != NULL ? strdup(s) : NULL;
-
-	if (s != NULL && d == NULL)
-		*ok = false;
-	return d;
-}
-
 struct connection *connection_instantiate(struct connection *t, const ip_address *peer)
 {
 	struct connection *c = malloc(sizeof(*c));
-	bool ok = true;
 
 	if (c == NULL)
 		return NULL;
-	*c = *t;
-	c->name = dup_or_null(t->name, &ok);
-	c->ike_str = dup_or_null(t->ike_str, &ok);
-	c->esp_str = dup_or_null(t->esp_str, &ok);
-	for (int i = 0; i < 2; i++)
-		c->end[i].updown = dup_or_null(t->end[i].updown, &ok);
-	if (!ok) {
-		connection_free(c);
-		return NULL;
-	}
+	*c = *t; /* its strings and algorithm lists stay the template's */
 	c->this = &c->end[t->this == &t->end[1]];
 	c->that = &c->end[t->that == &t->end[1]];
 	c->kind = CK_INSTANCE;
@@ -221,6 +207,20 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 	c->peer_link = c->route_link = (struct conn_link){NULL, NULL};
 	connection_link(c);
 	return c;
+}
+
+/*
+ * A copy of l sized to its proposals: a struct alg_list has room for ALG_LIST_MAX, and
+ * most lists hold one or two (520 bytes against a dozen, for every connection).
+ */
+static struct alg_list *alg_list_dup(const struct alg_list *l)
+{
+	size_t size = offsetof(struct alg_list, p) + l->n * sizeof(l->p[0]);
+	struct alg_list *d = malloc(size);
+
+	if (d != NULL)
+		memcpy(d, l, size);
+	return d;
 }
 
 static enum rc_type fill_from_whack(struct connection *c, const struct whack_msg *m,
@@ -248,11 +248,17 @@ static enum rc_type fill_from_whack(struct connection *c, const struct whack_msg
 	c->dpd_action = m->dpd_action ? (enum whack_dpd_action)m->dpd_action : WHACK_DPD_HOLD;
 	c->ike_str = xstrdup_or_null(m->ike);
 	c->esp_str = xstrdup_or_null(m->esp);
-	if ((err = alg_parse_ike(m->ike, &c->ike_algs)) != NULL ||
-	    (err = alg_parse_esp(m->esp, &c->esp_algs)) != NULL) {
+	struct alg_list ike, esp;
+	if ((err = alg_parse_ike(m->ike, &ike)) != NULL ||
+	    (err = alg_parse_esp(m->esp, &esp)) != NULL) {
 		snprintf(buf, sizeof(buf), "bad algorithm list: %s", err);
 		*why = buf;
 		return RC_BADWHACKMESSAGE;
+	}
+	if ((c->ike_algs = alg_list_dup(&ike)) == NULL ||
+	    (c->esp_algs = alg_list_dup(&esp)) == NULL) {
+		*why = "out of memory";
+		return RC_INTERNALERR;
 	}
 	if (c->ikelifetime > WHACK_MAX_IKELIFETIME || c->ipseclifetime > WHACK_MAX_IPSECLIFETIME) {
 		*why = "lifetime exceeds the maximum";

@@ -63,7 +63,8 @@ struct connection {
 	int host_af, tunnel_af;
 	uint32_t ikelifetime, ipseclifetime, rekeymargin, rekeyfuzz, keyingtries;
 	char *ike_str, *esp_str;      /* as configured (NULL: defaults) */
-	struct alg_list ike_algs, esp_algs;
+	/* sized to their proposals; an instance shares these and the strings with its template */
+	struct alg_list *ike_algs, *esp_algs;
 	uint32_t debugging;	      /* added while dealing with this connection */
 	/* dead peer detection (RFC 3706, ikev1_dpd.c): seconds; dpd_delay 0: none */
 	uint32_t dpd_delay, dpd_timeout;

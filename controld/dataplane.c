@@ -117,8 +117,8 @@ static void ipsec_spec(const struct connection *c, struct pl_er_spec *spec)
 		return;
 	}
 	spec->action = PL_ACT_IPSEC;
-	memcpy(&spec->spi_out, sa->peer_spi, 4);
-	memcpy(&spec->spi_in, sa->our_spi, 4);
+	memcpy(&spec->spi_out, sa->ipsec.peer_spi, 4);
+	memcpy(&spec->spi_in, sa->ipsec.our_spi, 4);
 	memcpy(spec->peer, sa->peer.bytes, 16);
 }
 
@@ -321,12 +321,12 @@ static void state_spis(const struct state *st)
 
 	if (sa == NULL || state_is_phase1(st->kind))
 		return;
-	if (sa->installed & IKEV1_INSTALLED_IN) {
-		memcpy(&spi, sa->our_spi, 4);
+	if (sa->ipsec.installed & IKEV1_INSTALLED_IN) {
+		memcpy(&spi, sa->ipsec.our_spi, 4);
 		spi_want(spi, PL_DIR_IN);
 	}
-	if (sa->installed & IKEV1_INSTALLED_OUT) {
-		memcpy(&spi, sa->peer_spi, 4);
+	if (sa->ipsec.installed & IKEV1_INSTALLED_OUT) {
+		memcpy(&spi, sa->ipsec.peer_spi, 4);
 		spi_want(spi, PL_DIR_OUT);
 	}
 }
@@ -810,13 +810,13 @@ void dataplane_status(void)
 	for (const struct state *st = states; st != NULL; st = st->next) {
 		const struct ikev1_sa *sa = st->proto != NULL ? ikev1_sa(st) : NULL;
 		uint32_t spi;
-		if (sa == NULL || state_is_phase1(st->kind) || !sa->installed)
+		if (sa == NULL || state_is_phase1(st->kind) || !sa->ipsec.installed)
 			continue;
-		memcpy(&spi, sa->our_spi, 4);
-		if (sa->installed & IKEV1_INSTALLED_IN)
+		memcpy(&spi, sa->ipsec.our_spi, 4);
+		if (sa->ipsec.installed & IKEV1_INSTALLED_IN)
 			status_sa(st, spi, PL_DIR_IN);
-		memcpy(&spi, sa->peer_spi, 4);
-		if (sa->installed & IKEV1_INSTALLED_OUT)
+		memcpy(&spi, sa->ipsec.peer_spi, 4);
+		if (sa->ipsec.installed & IKEV1_INSTALLED_OUT)
 			status_sa(st, spi, PL_DIR_OUT);
 	}
 	status_counters();
@@ -831,8 +831,8 @@ uint64_t dataplane_sa_idle_ms(const struct state *st)
 
 	if (g.dp == NULL || sa == NULL)
 		return UINT64_MAX;
-	memcpy(&spi_in, sa->our_spi, 4);
-	memcpy(&spi_out, sa->peer_spi, 4);
+	memcpy(&spi_in, sa->ipsec.our_spi, 4);
+	memcpy(&spi_out, sa->ipsec.peer_spi, 4);
 	pl_spi_stats(g.dp, spi_in, PL_DIR_IN, &in);
 	pl_spi_stats(g.dp, spi_out, PL_DIR_OUT, &out);
 	last = in.last_ns > out.last_ns ? in.last_ns : out.last_ns;

@@ -59,5 +59,5 @@ bool ikev1_msgid_iv(const struct ikev1_sa *isakmp, uint32_t msgid, uint8_t *iv)
 
 	if (!isakmp->keyed || bs == 0)
 		return false;
-	return ikev1_kdf_phase2_iv(&isakmp->kdf, isakmp->iv, bs, msgid, iv) == 0;
+	return ikev1_kdf_phase2_iv(&isakmp->isakmp.kdf, isakmp->iv, bs, msgid, iv) == 0;
 }

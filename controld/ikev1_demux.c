@@ -90,18 +90,29 @@ const char *ikev1_check_payloads(const struct ike_digest *d, uint32_t required,
 
 /* --- state objects ----------------------------------------------------------- */
 
+/* Only the part for the state's kind of SA is allocated (the union in struct ikev1_sa). */
+static size_t sa_size(enum state_kind kind)
+{
+	return state_is_phase1(kind)
+		       ? offsetof(struct ikev1_sa, isakmp) + sizeof(struct ikev1_isakmp_part)
+		       : offsetof(struct ikev1_sa, ipsec) + sizeof(struct ikev1_ipsec_part);
+}
+
 static void free_proto(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 
-	ikev1_halfopen_leave(st);
-	ikev1_dpd_stop(st);
+	if (state_is_phase1(st->kind)) {
+		ikev1_halfopen_leave(st);
+		ikev1_dpd_stop(st);
+		ikev1_kdf_wipe(&sa->isakmp.kdf);
+	}
 	crypto_dh_free(sa->dh);
-	ikev1_kdf_wipe(&sa->kdf);
 	free(sa->sai_b);
 	free(sa->exch);
 	free(sa->last_out);
-	crypto_cleanse(sa, sizeof(*sa));
+	free(sa->pending);
+	crypto_cleanse(sa, sa_size(st->kind));
 	free(sa);
 	st->proto = NULL;
 }
@@ -113,7 +124,7 @@ static void before_delete(struct state *st)
 	struct ctl_client *prev = ikev1_log_state(st);
 	struct connection *c = st->connection;
 	ikev1_info_send_delete(st);
-	if (ikev1_sa(st)->installed)
+	if (!state_is_phase1(st->kind) && ikev1_sa(st)->ipsec.installed)
 		ikev1_remove_ipsec_sa(st);
 	if (c != NULL && c->newest_isakmp_sa == st->serial) {
 		struct state *heir = ikev1_heir(st);
@@ -142,14 +153,14 @@ static void status_detail(const struct state *st, char *buf, unsigned len)
 				 "");
 		return;
 	}
-	ikev1_p2_alg_format(&sa->p2, alg, sizeof(alg));
+	ikev1_p2_alg_format(&sa->ipsec.p2, alg, sizeof(alg));
 	uint32_t out, in;
-	memcpy(&out, sa->peer_spi, 4);
-	memcpy(&in, sa->our_spi, 4);
+	memcpy(&out, sa->ipsec.peer_spi, 4);
+	memcpy(&in, sa->ipsec.our_spi, 4);
 	snprintf(buf, len, "%s; IPsec SA esp.%08x@%s (out) esp.%08x@%s (in) %s%s; %s", ev,
 		 ntohl(out), ip_addr_str(&sa->peer), ntohl(in),
-		 sa->iface ? ip_addr_str(&sa->iface->addr) : "?", sa->p2.transform ? alg : "",
-		 sa->p2.group ? " PFS" : "", sa->initiator ? "initiator" : "responder");
+		 sa->iface ? ip_addr_str(&sa->iface->addr) : "?", sa->ipsec.p2.transform ? alg : "",
+		 sa->ipsec.p2.group ? " PFS" : "", sa->initiator ? "initiator" : "responder");
 }
 
 /*
@@ -226,7 +237,7 @@ void ikev1_set_send_hook(ikev1_send_fn fn)
 
 struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator)
 {
-	struct ikev1_sa *sa = calloc(1, sizeof(*sa));
+	struct ikev1_sa *sa = calloc(1, sa_size(kind));
 	uint8_t *exch = calloc(1, IKEV1_EXCH_SIZE);
 	struct state *st;
 
@@ -447,6 +458,12 @@ enum ikev1_stf ikev1_offload(struct state *st, struct ikev1_job *j, ikev1_resume
 			snprintf(what + n, sizeof(what) - n, "%s%s", n ? " + " : "",
 				 job_steps[i].name);
 	}
+	struct ikev1_sa *sa = ikev1_sa(st);
+	if (sa->pending == NULL && (sa->pending = calloc(1, sizeof(*sa->pending))) == NULL) {
+		plog("out of memory to suspend %s", what);
+		ikev1_job_free(j);
+		return STF_FATAL;
+	}
 	j->resume = resume;
 	r = crypto_helper_submit(st->serial, &job_ops, j); /* j is the pool's now */
 	if (r < 0) {
@@ -610,7 +627,7 @@ static struct state *find_quick(const struct state *isakmp, uint32_t msgid)
 	for_each_cookie_state(st, ikev1_sa(isakmp)->icookie) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa != NULL && !state_is_phase1(st->kind) && st->clonedfrom == isakmp->serial &&
-		    sa->msgid == msgid)
+		    sa->ipsec.msgid == msgid)
 			return st;
 	}
 	return NULL;
@@ -631,7 +648,7 @@ static bool shares_isakmp(const struct connection *c, const struct state *st)
 	ikev1_our_id(c, &our_c);
 	ikev1_our_id(d, &our_d);
 	return id_eq(&our_c, &our_d) &&
-	       (!id_is_set(&c->that->id) || id_match(&c->that->id, &sa->peer_id));
+	       (!id_is_set(&c->that->id) || id_match(&c->that->id, &sa->isakmp.peer_id));
 }
 
 /*
@@ -699,8 +716,9 @@ static const char *open_message(struct state *st, const struct ikev1_transition 
 		const struct ikev1_sa *k = keys_of(st);
 		if (k == NULL)
 			return "no keys for an encrypted message";
-		const char *err = ikev1_decrypt(k->p1.encr, k->kdf.enc_key, k->kdf.enc_key_len,
-						sa->iv, m->d->body, plain, sizeof(plain));
+		const char *err =
+			ikev1_decrypt(k->p1.encr, k->isakmp.kdf.enc_key, k->isakmp.kdf.enc_key_len,
+				      sa->iv, m->d->body, plain, sizeof(plain));
 		if (err != NULL)
 			return err;
 		m->plain = plain;
@@ -720,7 +738,7 @@ static void established(struct state *st)
 		ikev1_dpd_start(st);
 		if (pluto.uniqueids)
 			ikev1_unique_ids(st);
-		if (sa->initiator && sa->want_phase2 && !connection_isakmp_only(c)) {
+		if (sa->initiator && sa->isakmp.want_phase2 && !connection_isakmp_only(c)) {
 			struct ctl_client *w = st->whack;
 			st->whack = NULL;
 			ikev1_quick_outI1(c, st, w, 0);
@@ -805,10 +823,11 @@ static void settle(struct state *st, struct ikev1_msg *m, enum ikev1_stf stf,
 	struct ikev1_sa *sa = ikev1_sa(st);
 
 	if (stf == STF_SUSPEND) {
-		sa->pending = *p;
+		*sa->pending = *p; /* ikev1_offload() made room */
 		return;
 	}
-	memset(&sa->pending, 0, sizeof(sa->pending));
+	free(sa->pending);
+	sa->pending = NULL;
 	if (p->t == NULL) {
 		/* no message: the resumed code sent what it had to; only failure is left */
 		if (stf == STF_FATAL)
@@ -839,7 +858,7 @@ static void job_resume(struct state *st, void *data)
 
 	if (st->proto == NULL)
 		return;
-	p = ikev1_sa(st)->pending;
+	p = *ikev1_sa(st)->pending;
 	memset(&d, 0, sizeof(d));
 	memcpy(d.hdr.icookie, p.icookie, IKEV1_COOKIE_LEN);
 	memcpy(d.hdr.rcookie, p.rcookie, IKEV1_COOKIE_LEN);

@@ -110,7 +110,7 @@ void ikev1_dpd_note_vids(struct state *st, const struct ikev1_msg *m)
 	for (const struct ike_payload *p = ike_digest_first(m->d, ISAKMP_NEXT_VID); p != NULL;
 	     p = ike_digest_next(m->d, p)) {
 		if (ike_codec_parse_vid(p, &vid) == NULL && ikev1_dpd_vid_match(vid.ptr, vid.len)) {
-			ikev1_sa(st)->peer_dpd = true;
+			ikev1_sa(st)->isakmp.peer_dpd = true;
 			dbg(DBG_CONTROL, "peer supports dead peer detection (RFC 3706 vendor ID)");
 			return;
 		}
@@ -125,18 +125,18 @@ static void schedule(struct state *st, uint64_t ms)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 
-	if (sa->dpd_event != NULL)
-		evloop_timer_cancel(sa->dpd_event);
-	sa->dpd_event = evloop_timer_add(ms, tick, (void *)(uintptr_t)st->serial);
+	if (sa->isakmp.dpd_event != NULL)
+		evloop_timer_cancel(sa->isakmp.dpd_event);
+	sa->isakmp.dpd_event = evloop_timer_add(ms, tick, (void *)(uintptr_t)st->serial);
 }
 
 void ikev1_dpd_stop(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 
-	if (sa != NULL && sa->dpd_event != NULL) {
-		evloop_timer_cancel(sa->dpd_event);
-		sa->dpd_event = NULL;
+	if (sa != NULL && sa->isakmp.dpd_event != NULL) {
+		evloop_timer_cancel(sa->isakmp.dpd_event);
+		sa->isakmp.dpd_event = NULL;
 	}
 }
 
@@ -147,14 +147,14 @@ void ikev1_dpd_start(struct state *st)
 
 	if (c->dpd_delay == 0)
 		return;
-	if (!sa->peer_dpd) {
+	if (!sa->isakmp.peer_dpd) {
 		plog("DPD: the peer did not send the DPD vendor ID: not probing it");
 		return;
 	}
-	crypto_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
-	sa->dpd_seq &= 0x7fffffff; /* room to count up: peers compare without wrapping */
-	sa->dpd_acked = sa->dpd_seq;
-	sa->dpd_unacked = 0;
+	crypto_random(&sa->isakmp.dpd_seq, sizeof(sa->isakmp.dpd_seq));
+	sa->isakmp.dpd_seq &= 0x7fffffff; /* room to count up: peers compare without wrapping */
+	sa->isakmp.dpd_acked = sa->isakmp.dpd_seq;
+	sa->isakmp.dpd_unacked = 0;
 	plog("DPD: probing the peer after %us without traffic; dead after %us without an "
 	     "answer (dpdaction=%s)",
 	     c->dpd_delay, c->dpd_timeout, whack_dpd_action_name(c->dpd_action));
@@ -174,7 +174,7 @@ void ikev1_dpd_note_child(const struct state *st)
 	struct state *p1 = st->clonedfrom != 0 ? state_by_serial(st->clonedfrom) : NULL;
 
 	if (p1 != NULL && p1->proto != NULL && p1->connection != st->connection)
-		ikev1_sa(p1)->dpd_foreign = true;
+		ikev1_sa(p1)->isakmp.dpd_foreign = true;
 }
 
 /*
@@ -188,23 +188,23 @@ static bool traffic_seen(struct state *isakmp)
 	struct ikev1_sa *p1 = ikev1_sa(isakmp);
 	uint64_t total = 0, bytes, packets, use_time;
 	struct peer_states it;
-	bool all = p1->dpd_foreign;
+	bool all = p1->isakmp.dpd_foreign;
 
 	for (const struct state *o = all ? peer_states(&it, &p1->peer) : isakmp->connection->states;
 	     o != NULL; o = all ? peer_states_next(&it) : o->conn_next) {
 		const struct ikev1_sa *sa = ikev1_sa(o);
 		uint32_t spi;
 		if (sa == NULL || state_is_phase1(o->kind) || !state_is_established(o->kind) ||
-		    !(sa->installed & IKEV1_INSTALLED_IN) ||
+		    !(sa->ipsec.installed & IKEV1_INSTALLED_IN) ||
 		    (o->connection != isakmp->connection && o->clonedfrom != isakmp->serial))
 			continue;
-		memcpy(&spi, sa->our_spi, sizeof(spi));
+		memcpy(&spi, sa->ipsec.our_spi, sizeof(spi));
 		if (kernel_get_sa_stats(our_addr(o), ntohl(spi), IPPROTO_ESP, &bytes, &packets,
 					&use_time) == 0)
 			total += packets;
 	}
-	bool seen = total != p1->dpd_in_packets;
-	p1->dpd_in_packets = total;
+	bool seen = total != p1->isakmp.dpd_in_packets;
+	p1->isakmp.dpd_in_packets = total;
 	return seen;
 }
 
@@ -214,12 +214,13 @@ static void send_probe(struct state *st)
 	struct ike_notify n;
 	uint8_t data[4];
 
-	sa->dpd_seq++;
-	if (sa->dpd_unacked++ == 0)
-		sa->dpd_since_ms = evloop_now_ms();
-	ikev1_dpd_notify(&n, ISAKMP_N_R_U_THERE, sa->icookie, sa->rcookie, sa->dpd_seq, data);
-	dbg(DBG_CONTROL, "DPD: sending R_U_THERE seq %u to %s:%u (%u unanswered)", sa->dpd_seq,
-	    ip_addr_str(&sa->peer), sa->peer_port, sa->dpd_unacked);
+	sa->isakmp.dpd_seq++;
+	if (sa->isakmp.dpd_unacked++ == 0)
+		sa->isakmp.dpd_since_ms = evloop_now_ms();
+	ikev1_dpd_notify(&n, ISAKMP_N_R_U_THERE, sa->icookie, sa->rcookie, sa->isakmp.dpd_seq,
+			 data);
+	dbg(DBG_CONTROL, "DPD: sending R_U_THERE seq %u to %s:%u (%u unanswered)",
+	    sa->isakmp.dpd_seq, ip_addr_str(&sa->peer), sa->peer_port, sa->isakmp.dpd_unacked);
 	ikev1_info_send_notification(st, &n);
 }
 
@@ -255,7 +256,7 @@ static void peer_dead(struct state *isakmp)
 	enum whack_dpd_action action = c->dpd_action;
 
 	plog("DPD: no answer from %s to %u R_U_THERE in %us: peer declared dead; dpdaction=%s",
-	     ip_addr_str(&sa->peer), sa->dpd_unacked, c->dpd_timeout,
+	     ip_addr_str(&sa->peer), sa->isakmp.dpd_unacked, c->dpd_timeout,
 	     c->kind == CK_INSTANCE ? "clear (an instance)" : whack_dpd_action_name(action));
 	delete_silently(isakmp);
 	if (c->kind == CK_INSTANCE) {
@@ -295,21 +296,21 @@ static void tick(void *arg)
 	uint64_t now = evloop_now_ms(), delay = (uint64_t)c->dpd_delay * 1000;
 	uint64_t timeout = (uint64_t)c->dpd_timeout * 1000;
 
-	sa->dpd_event = NULL;
+	sa->isakmp.dpd_event = NULL;
 	if (c->newest_isakmp_sa != st->serial) {
 		dbg(DBG_CONTROL, "DPD: ISAKMP SA #%lu superseded: it stops probing", st->serial);
 		return;
 	}
 	struct ctl_client *prev = ikev1_log_state(st);
-	if (sa->dpd_unacked > 0 && now - sa->dpd_since_ms >= timeout) {
+	if (sa->isakmp.dpd_unacked > 0 && now - sa->isakmp.dpd_since_ms >= timeout) {
 		peer_dead(st);
-	} else if (sa->dpd_unacked == 0 && traffic_seen(st)) {
+	} else if (sa->isakmp.dpd_unacked == 0 && traffic_seen(st)) {
 		dbg(DBG_CONTROL, "DPD: ESP from the peer in the last %us: no R_U_THERE needed",
 		    c->dpd_delay);
 		schedule(st, delay);
 	} else {
 		send_probe(st);
-		uint64_t left = sa->dpd_since_ms + timeout - now;
+		uint64_t left = sa->isakmp.dpd_since_ms + timeout - now;
 		schedule(st, left < delay ? left : delay);
 	}
 	ikev1_log_done(prev);
@@ -324,13 +325,13 @@ static void answer(struct state *isakmp, uint32_t seq)
 	struct ike_notify n;
 	uint8_t data[4];
 
-	if (sa->dpd_peer_seq_set && ikev1_dpd_seq_after(sa->dpd_peer_seq, seq)) {
+	if (sa->isakmp.dpd_peer_seq_set && ikev1_dpd_seq_after(sa->isakmp.dpd_peer_seq, seq)) {
 		plog_rl("DPD: ignoring R_U_THERE seq %u: older than seq %u already answered", seq,
-			sa->dpd_peer_seq);
+			sa->isakmp.dpd_peer_seq);
 		return;
 	}
-	sa->dpd_peer_seq = seq;
-	sa->dpd_peer_seq_set = true;
+	sa->isakmp.dpd_peer_seq = seq;
+	sa->isakmp.dpd_peer_seq_set = true;
 	ikev1_dpd_notify(&n, ISAKMP_N_R_U_THERE_ACK, sa->icookie, sa->rcookie, seq, data);
 	dbg(DBG_CONTROL, "DPD: R_U_THERE seq %u received; sending R_U_THERE_ACK", seq);
 	ikev1_info_send_notification(isakmp, &n);
@@ -341,16 +342,16 @@ static void acknowledged(struct state *isakmp, uint32_t seq)
 	struct ikev1_sa *sa = ikev1_sa(isakmp);
 	const struct connection *c = isakmp->connection;
 
-	if (!ikev1_dpd_ack_matches(seq, sa->dpd_acked, sa->dpd_seq)) {
+	if (!ikev1_dpd_ack_matches(seq, sa->isakmp.dpd_acked, sa->isakmp.dpd_seq)) {
 		plog_rl("DPD: ignoring R_U_THERE_ACK seq %u: not an answer to an unanswered "
 			"R_U_THERE (last sent %u, last answered %u)",
-			seq, sa->dpd_seq, sa->dpd_acked);
+			seq, sa->isakmp.dpd_seq, sa->isakmp.dpd_acked);
 		return;
 	}
 	dbg(DBG_CONTROL, "DPD: R_U_THERE_ACK seq %u received: the peer is alive", seq);
-	sa->dpd_acked = seq;
-	sa->dpd_unacked = 0;
-	if (c->dpd_delay != 0 && sa->dpd_event != NULL)
+	sa->isakmp.dpd_acked = seq;
+	sa->isakmp.dpd_unacked = 0;
+	if (c->dpd_delay != 0 && sa->isakmp.dpd_event != NULL)
 		schedule(isakmp, (uint64_t)c->dpd_delay * 1000);
 }
 
@@ -381,12 +382,12 @@ void ikev1_dpd_status(const struct state *st, char *buf, size_t len)
 	buf[0] = '\0';
 	if (sa == NULL || !state_is_phase1(st->kind) || !state_is_established(st->kind))
 		return;
-	if (sa->dpd_event == NULL)
-		snprintf(buf, len, "%s", sa->peer_dpd ? "; peer supports DPD" : "");
-	else if (sa->dpd_unacked == 0)
+	if (sa->isakmp.dpd_event == NULL)
+		snprintf(buf, len, "%s", sa->isakmp.peer_dpd ? "; peer supports DPD" : "");
+	else if (sa->isakmp.dpd_unacked == 0)
 		snprintf(buf, len, "; DPD in %llus",
-			 (unsigned long long)(evloop_timer_remaining(sa->dpd_event) / 1000));
+			 (unsigned long long)(evloop_timer_remaining(sa->isakmp.dpd_event) / 1000));
 	else
-		snprintf(buf, len, "; DPD: %u unanswered for %llus", sa->dpd_unacked,
-			 (unsigned long long)((evloop_now_ms() - sa->dpd_since_ms) / 1000));
+		snprintf(buf, len, "; DPD: %u unanswered for %llus", sa->isakmp.dpd_unacked,
+			 (unsigned long long)((evloop_now_ms() - sa->isakmp.dpd_since_ms) / 1000));
 }

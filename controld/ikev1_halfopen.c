@@ -102,7 +102,7 @@ static struct state *eviction_victim(void)
 
 	for (struct state *st = states; st != NULL; st = st->next) {
 		const struct ikev1_sa *sa = ikev1_sa(st);
-		if (sa == NULL || !sa->halfopen || st->kind > STATE_MAIN_R1 ||
+		if (sa == NULL || st->kind > STATE_MAIN_R1 || !sa->isakmp.halfopen ||
 		    st->connection == NULL || st->connection->kind != CK_INSTANCE)
 			continue;
 		if (victim == NULL || st->serial < victim->serial)
@@ -137,7 +137,7 @@ void ikev1_halfopen_enter(struct state *st)
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct peer_count **pp = find_slot(&sa->peer);
 
-	if (sa->halfopen)
+	if (sa->isakmp.halfopen)
 		return;
 	if (*pp == NULL) {
 		struct peer_count *p = calloc(1, sizeof(*p));
@@ -147,7 +147,7 @@ void ikev1_halfopen_enter(struct state *st)
 		*pp = p;
 	}
 	(*pp)->n++;
-	sa->halfopen = true;
+	sa->isakmp.halfopen = true;
 	total++;
 	if (total > stats.peak)
 		stats.peak = total;
@@ -158,9 +158,9 @@ void ikev1_halfopen_leave(struct state *st)
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct peer_count **pp, *p;
 
-	if (sa == NULL || !sa->halfopen)
+	if (sa == NULL || !state_is_phase1(st->kind) || !sa->isakmp.halfopen)
 		return;
-	sa->halfopen = false;
+	sa->isakmp.halfopen = false;
 	total--;
 	pp = find_slot(&sa->peer);
 	if ((p = *pp) != NULL && --p->n == 0) {

@@ -43,15 +43,16 @@ static void info_send(struct state *isakmp, const struct info_item *it)
 		return;
 	cursor_out_init(&o, buf, sizeof(buf));
 	ikev1_start_msg(&o, p1, ISAKMP_XCHG_INFO, ISAKMP_FLAG_ENCRYPTION, msgid);
-	ike_codec_emit_hash_placeholder(&o, p1->kdf.prf_len, &hash_at);
-	size_t from = hash_at + p1->kdf.prf_len;
+	ike_codec_emit_hash_placeholder(&o, p1->isakmp.kdf.prf_len, &hash_at);
+	size_t from = hash_at + p1->isakmp.kdf.prf_len;
 	if (!emit_item(&o, it) || cursor_out_len(&o) <= from)
 		return;
 	struct crypto_chunk rest = CRYPTO_CHUNK(cursor_out_window(&o, from, cursor_out_len(&o) - from),
 						cursor_out_len(&o) - from);
-	if (ikev1_kdf_hash_msgid(&p1->kdf, msgid, rest, h) < 0 ||
-	    !cursor_out_patch(&o, hash_at, h, p1->kdf.prf_len) ||
-	    !ikev1_encrypt_finish(&o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, iv))
+	if (ikev1_kdf_hash_msgid(&p1->isakmp.kdf, msgid, rest, h) < 0 ||
+	    !cursor_out_patch(&o, hash_at, h, p1->isakmp.kdf.prf_len) ||
+	    !ikev1_encrypt_finish(&o, p1->p1.encr, p1->isakmp.kdf.enc_key,
+				  p1->isakmp.kdf.enc_key_len, iv))
 		return;
 	ikev1_send_raw(p1, cursor_out_data(&o), cursor_out_len(&o));
 }
@@ -116,7 +117,7 @@ void ikev1_info_send_delete(struct state *st)
 			isakmp = ikev1_usable_isakmp(st->connection);
 		it.protocol = ISAKMP_PROTO_ESP;
 		it.spi_size = IKEV1_SPI_LEN;
-		it.spis = sa->our_spi;
+		it.spis = sa->ipsec.our_spi;
 	}
 	if (isakmp == NULL || isakmp->proto == NULL) {
 		plog("no ISAKMP SA to send a Delete with");
@@ -137,7 +138,7 @@ static void delete_ipsec(struct state *isakmp, const uint8_t *spi)
 	     st = peer_states_next(&it)) {
 		struct ikev1_sa *sa = ikev1_sa(st);
 		if (sa == NULL || state_is_phase1(st->kind) || !ip_addr_eq(&sa->peer, &p1->peer) ||
-		    memcmp(sa->peer_spi, spi, IKEV1_SPI_LEN) != 0)
+		    memcmp(sa->ipsec.peer_spi, spi, IKEV1_SPI_LEN) != 0)
 			continue;
 		sa->peer_deleted = true;
 		plog("received Delete SA payload: deleting IPsec State #%lu", st->serial);
@@ -262,8 +263,8 @@ static const char *open_protected(struct state *isakmp, struct ikev1_msg *m, uin
 
 	if (m->d->hdr.msgid == 0 || !ikev1_msgid_iv(p1, m->d->hdr.msgid, iv))
 		return "bad Message ID";
-	const char *err = ikev1_decrypt(p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, iv,
-					m->d->body, plain, size);
+	const char *err = ikev1_decrypt(p1->p1.encr, p1->isakmp.kdf.enc_key,
+					p1->isakmp.kdf.enc_key_len, iv, m->d->body, plain, size);
 	if (err == NULL)
 		err = ike_codec_parse_payloads(m->d, plain, m->d->body.len);
 	if (err == NULL)
@@ -282,8 +283,9 @@ static const char *open_protected(struct state *isakmp, struct ikev1_msg *m, uin
 	if (!cursor_skip(&c, cursor_left(&whole)))
 		return "HASH payload outside the message";
 	cursor_rest(&c, &rest, &rest_len);
-	if (ikev1_kdf_hash_msgid(&p1->kdf, m->d->hdr.msgid, CRYPTO_CHUNK(rest, rest_len), h) < 0 ||
-	    got.len != p1->kdf.prf_len || !crypto_memeq(got.ptr, h, got.len))
+	if (ikev1_kdf_hash_msgid(&p1->isakmp.kdf, m->d->hdr.msgid, CRYPTO_CHUNK(rest, rest_len),
+				 h) < 0 ||
+	    got.len != p1->isakmp.kdf.prf_len || !crypto_memeq(got.ptr, h, got.len))
 		return "HASH(1) does not match";
 	return NULL;
 }

@@ -46,24 +46,26 @@ static void fill(struct kernel_sa *k, struct state *st, bool inbound)
 	memset(k, 0, sizeof(*k));
 	k->src = inbound ? sa->peer : our_addr(st);
 	k->dst = inbound ? our_addr(st) : sa->peer;
-	memcpy(&spi, inbound ? sa->our_spi : sa->peer_spi, sizeof(spi));
+	memcpy(&spi, inbound ? sa->ipsec.our_spi : sa->ipsec.peer_spi, sizeof(spi));
 	k->spi = ntohl(spi);
 	k->proto = IPPROTO_ESP;
-	k->tunnel = sa->p2.encap == ISAKMP_ENCAP_TUNNEL;
-	k->src_client = inbound ? sa->peer_client : sa->our_client;
-	k->dst_client = inbound ? sa->our_client : sa->peer_client;
-	k->encr = sa->p2.transform;
-	k->enc_keylen_bits = sa->p2.keylen;
-	k->integ = sa->p2.auth;
-	const uint8_t *km = inbound ? sa->keymat_in : sa->keymat_out;
-	if (sa->enc_keylen <= KERNEL_ENC_KEY_MAX && sa->auth_keylen <= KERNEL_AUTH_KEY_MAX) {
-		memcpy(k->enc_key, km, sa->enc_keylen);
-		k->enc_key_len = (uint8_t)sa->enc_keylen;
-		memcpy(k->auth_key, km + sa->enc_keylen, sa->auth_keylen);
-		k->auth_key_len = (uint8_t)sa->auth_keylen;
+	k->tunnel = sa->ipsec.p2.encap == ISAKMP_ENCAP_TUNNEL;
+	k->src_client = inbound ? sa->ipsec.peer_client : sa->ipsec.our_client;
+	k->dst_client = inbound ? sa->ipsec.our_client : sa->ipsec.peer_client;
+	k->encr = sa->ipsec.p2.transform;
+	k->enc_keylen_bits = sa->ipsec.p2.keylen;
+	k->integ = sa->ipsec.p2.auth;
+	const uint8_t *km = inbound ? sa->ipsec.keymat_in : sa->ipsec.keymat_out;
+	if (sa->ipsec.enc_keylen <= KERNEL_ENC_KEY_MAX &&
+	    sa->ipsec.auth_keylen <= KERNEL_AUTH_KEY_MAX) {
+		memcpy(k->enc_key, km, sa->ipsec.enc_keylen);
+		k->enc_key_len = (uint8_t)sa->ipsec.enc_keylen;
+		memcpy(k->auth_key, km + sa->ipsec.enc_keylen, sa->ipsec.auth_keylen);
+		k->auth_key_len = (uint8_t)sa->ipsec.auth_keylen;
 	}
 	k->replay_window = KERNEL_REPLAY_WINDOW_DEFAULT;
-	k->hard_seconds = sa->p2.life ? sa->p2.life + 60 : 0; /* pluto expires it first */
+	/* pluto expires it first */
+	k->hard_seconds = sa->ipsec.p2.life ? sa->ipsec.p2.life + 60 : 0;
 	k->reqid = conn_reqid(st->connection);
 }
 
@@ -71,17 +73,18 @@ static int add_policies(struct state *st)
 {
 	const struct ikev1_sa *sa = ikev1_sa(st);
 	ip_address us = our_addr(st);
-	bool tunnel = sa->p2.encap == ISAKMP_ENCAP_TUNNEL;
+	bool tunnel = sa->ipsec.p2.encap == ISAKMP_ENCAP_TUNNEL;
 	uint32_t reqid = conn_reqid(st->connection);
-	int r = kernel_add_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client, &us,
-				  &sa->peer, IPPROTO_ESP, tunnel, reqid, 0, true);
+	int r = kernel_add_policy(XFRM_POLICY_OUT, &sa->ipsec.our_client, &sa->ipsec.peer_client,
+				  &us, &sa->peer, IPPROTO_ESP, tunnel, reqid, 0, true);
 
 	if (r == 0)
-		r = kernel_add_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client, &sa->peer,
-				      &us, IPPROTO_ESP, tunnel, reqid, 0, true);
-	if (r == 0 && tunnel)
-		r = kernel_add_policy(XFRM_POLICY_FWD, &sa->peer_client, &sa->our_client,
+		r = kernel_add_policy(XFRM_POLICY_IN, &sa->ipsec.peer_client, &sa->ipsec.our_client,
 				      &sa->peer, &us, IPPROTO_ESP, tunnel, reqid, 0, true);
+	if (r == 0 && tunnel)
+		r = kernel_add_policy(XFRM_POLICY_FWD, &sa->ipsec.peer_client,
+				      &sa->ipsec.our_client, &sa->peer, &us, IPPROTO_ESP, tunnel,
+				      reqid, 0, true);
 	return r;
 }
 
@@ -91,26 +94,26 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	struct kernel_sa k;
 	bool ok = true;
 
-	if (!(sa->installed & IKEV1_INSTALLED_IN)) {
+	if (!(sa->ipsec.installed & IKEV1_INSTALLED_IN)) {
 		fill(&k, st, true);
 		ok = kernel_add_sa(&k, false) == 0;
 		if (ok) {
-			sa->installed |= IKEV1_INSTALLED_IN;
+			sa->ipsec.installed |= IKEV1_INSTALLED_IN;
 			/* the kernel has the keys: nothing reads them here again */
-			crypto_cleanse(sa->keymat_in, sizeof(sa->keymat_in));
+			crypto_cleanse(sa->ipsec.keymat_in, sizeof(sa->ipsec.keymat_in));
 			ikev1_dpd_note_child(st);
 			dataplane_sync_sa(st); /* XDP lets ESP to this SPI in */
 			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
 		}
 		crypto_cleanse(&k, sizeof(k));
 	}
-	if (!ok || inbound_only || (sa->installed & IKEV1_INSTALLED_OUT))
+	if (!ok || inbound_only || (sa->ipsec.installed & IKEV1_INSTALLED_OUT))
 		return ok;
 	fill(&k, st, false);
 	ok = kernel_add_sa(&k, false) == 0;
 	if (ok) {
-		sa->installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
-		crypto_cleanse(sa->keymat_out, sizeof(sa->keymat_out));
+		sa->ipsec.installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
+		crypto_cleanse(sa->ipsec.keymat_out, sizeof(sa->ipsec.keymat_out));
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {
@@ -130,23 +133,26 @@ void ikev1_remove_ipsec_sa(struct state *st)
 	struct state *next = NULL;
 	uint32_t in, out;
 
-	memcpy(&in, sa->our_spi, sizeof(in));
-	memcpy(&out, sa->peer_spi, sizeof(out));
-	if (sa->installed & IKEV1_INSTALLED_OUT) {
+	memcpy(&in, sa->ipsec.our_spi, sizeof(in));
+	memcpy(&out, sa->ipsec.peer_spi, sizeof(out));
+	if (sa->ipsec.installed & IKEV1_INSTALLED_OUT) {
 		kernel_del_sa(&sa->peer, ntohl(out), IPPROTO_ESP);
 		/* (a walk of c's own states only) */
 		if (c->newest_ipsec_sa == st->serial || c->eroute_owner == st->serial)
 			next = ikev1_heir(st);
 		if (c->newest_ipsec_sa == st->serial && next == NULL) {
-			kernel_del_policy(XFRM_POLICY_OUT, &sa->our_client, &sa->peer_client);
-			kernel_del_policy(XFRM_POLICY_IN, &sa->peer_client, &sa->our_client);
-			if (sa->p2.encap == ISAKMP_ENCAP_TUNNEL)
-				kernel_del_policy(XFRM_POLICY_FWD, &sa->peer_client, &sa->our_client);
+			kernel_del_policy(XFRM_POLICY_OUT, &sa->ipsec.our_client,
+					  &sa->ipsec.peer_client);
+			kernel_del_policy(XFRM_POLICY_IN, &sa->ipsec.peer_client,
+					  &sa->ipsec.our_client);
+			if (sa->ipsec.p2.encap == ISAKMP_ENCAP_TUNNEL)
+				kernel_del_policy(XFRM_POLICY_FWD, &sa->ipsec.peer_client,
+						  &sa->ipsec.our_client);
 		}
 	}
-	if (sa->installed & IKEV1_INSTALLED_IN)
+	if (sa->ipsec.installed & IKEV1_INSTALLED_IN)
 		kernel_del_sa(&us, ntohl(in), IPPROTO_ESP);
-	sa->installed = 0;
+	sa->ipsec.installed = 0;
 	if (next != NULL) {
 		/* the policies (same clients, peer and reqid) stay and lead into the older SA */
 		if (c->newest_ipsec_sa == st->serial)

@@ -41,7 +41,7 @@ static struct connection *stale_for_id(const struct state *st, const struct ike_
 		    !state_is_established(o->kind) || !state_is_phase1(o->kind))
 			continue;
 		const struct ikev1_sa *osa = ikev1_sa(o);
-		if (id_eq(&osa->peer_id, id) && !ip_addr_eq(&osa->peer, peer))
+		if (id_eq(&osa->isakmp.peer_id, id) && !ip_addr_eq(&osa->peer, peer))
 			return o->connection;
 	}
 	return NULL;
@@ -57,9 +57,9 @@ void ikev1_unique_ids(struct state *st)
 	const struct ikev1_sa *sa = ikev1_sa(st);
 	struct connection *d;
 
-	while ((d = stale_for_id(st, &sa->peer_id, &sa->peer)) != NULL) {
+	while ((d = stale_for_id(st, &sa->isakmp.peer_id, &sa->peer)) != NULL) {
 		plog("--uniqueids: %s is now at %s; deleting \"%s\", which had it elsewhere",
-		     id_str(&sa->peer_id), ip_addr_str(&sa->peer), d->name);
+		     id_str(&sa->isakmp.peer_id), ip_addr_str(&sa->peer), d->name);
 		states_delete_connection(d);
 		if (d->kind == CK_INSTANCE) {
 			connection_delete(d);
@@ -221,7 +221,7 @@ void ikev1_main_outI1(struct connection *c, struct ctl_client *whack, unsigned k
 	st->whack = whack != NULL ? ctl_client_hold(whack) : NULL;
 	sa->keying_try = keying_try;
 	sa->replacing = replacing;
-	sa->want_phase2 = want_phase2;
+	sa->isakmp.want_phase2 = want_phase2;
 	do
 		crypto_random(sa->icookie, IKEV1_COOKIE_LEN);
 	while (sa->icookie[0] == 0 && sa->icookie[1] == 0);
@@ -440,7 +440,7 @@ static struct ikev1_job *keys_job(struct state *st, unsigned steps, const char *
 /* The keys a SKEYID step derived: from now on messages are encrypted. */
 static void take_keys(struct ikev1_sa *sa, const struct ikev1_job *j)
 {
-	sa->kdf = j->kdf;
+	sa->isakmp.kdf = j->kdf;
 	memcpy(sa->iv, j->iv, j->iv_len);
 	sa->iv_len = j->iv_len;
 	sa->keyed = true;
@@ -503,8 +503,10 @@ static bool auth_hash(const struct ikev1_sa *sa, bool of_initiator, struct ike_c
 	struct crypto_chunk id = CRYPTO_CHUNK(id_b.ptr, id_b.len);
 
 	if (of_initiator)
-		return ikev1_kdf_hash_i(&sa->kdf, gi, gr, sa->icookie, sa->rcookie, sai, id, out) == 0;
-	return ikev1_kdf_hash_r(&sa->kdf, gi, gr, sa->icookie, sa->rcookie, sai, id, out) == 0;
+		return ikev1_kdf_hash_i(&sa->isakmp.kdf, gi, gr, sa->icookie, sa->rcookie, sai, id,
+					out) == 0;
+	return ikev1_kdf_hash_r(&sa->isakmp.kdf, gi, gr, sa->icookie, sa->rcookie, sai, id, out) ==
+	       0;
 }
 
 /* Our ID payload (buf: its data) and the HASH_I or HASH_R over its body. */
@@ -541,7 +543,8 @@ static enum ikev1_stf emit_id_auth(struct state *st, struct ikev1_msg *m,
 	m->have_reply =
 		ike_codec_emit_id(o, idp) &&
 		(psk ? ike_codec_emit_hash(o, auth, len) : ike_codec_emit_sig(o, auth, len)) &&
-		ikev1_encrypt_finish(o, sa->p1.encr, sa->kdf.enc_key, sa->kdf.enc_key_len, sa->iv);
+		ikev1_encrypt_finish(o, sa->p1.encr, sa->isakmp.kdf.enc_key,
+				     sa->isakmp.kdf.enc_key_len, sa->iv);
 	return m->have_reply ? STF_OK : STF_FATAL;
 }
 
@@ -571,7 +574,7 @@ static enum ikev1_stf send_id_auth(struct state *st, struct ikev1_msg *m)
 	if (!our_id_hash(st, &idp, buf, hash))
 		return STF_FATAL;
 	if (sa->p1.auth == OAKLEY_AUTH_PSK)
-		return emit_id_auth(st, m, &idp, hash, sa->kdf.prf_len);
+		return emit_id_auth(st, m, &idp, hash, sa->isakmp.kdf.prf_len);
 	ikev1_our_id(st->connection, &me);
 	const struct secrets *set = current_secrets();
 	const struct secret *s = set != NULL ? secrets_find_rsa(set, &me) : NULL;
@@ -584,8 +587,8 @@ static enum ikev1_stf send_id_auth(struct state *st, struct ikev1_msg *m)
 		ikev1_job_free(j);
 		return STF_FATAL;
 	}
-	memcpy(j->hash, hash, sa->kdf.prf_len);
-	j->hash_len = sa->kdf.prf_len;
+	memcpy(j->hash, hash, sa->isakmp.kdf.prf_len);
+	j->hash_len = sa->isakmp.kdf.prf_len;
 	return ikev1_offload(st, j, resume_signed);
 }
 
@@ -595,22 +598,22 @@ static const char *verify_job(const struct ikev1_sa *sa, const uint8_t *hash, st
 {
 	struct ikev1_job *j;
 
-	if (pubkey_next_for(&sa->peer_id, NULL) == NULL)
+	if (pubkey_next_for(&sa->isakmp.peer_id, NULL) == NULL)
 		return "no RSA public key known for the peer's ID";
 	if (sig.len > CRYPTO_RSA_MAX_BITS / 8)
 		return "RSA signature length differs from the modulus length";
 	j = ikev1_job_new(sizeof(*j), IKEV1_JOB_VERIFY);
 	if (j == NULL)
 		return "out of memory";
-	for (struct pubkey *k = pubkey_next_for(&sa->peer_id, NULL); k != NULL;
-	     k = pubkey_next_for(&sa->peer_id, k)) {
+	for (struct pubkey *k = pubkey_next_for(&sa->isakmp.peer_id, NULL); k != NULL;
+	     k = pubkey_next_for(&sa->isakmp.peer_id, k)) {
 		if (!ikev1_job_add_key(j, k->pkey)) {
 			ikev1_job_free(j);
 			return "out of memory";
 		}
 	}
-	memcpy(j->hash, hash, sa->kdf.prf_len);
-	j->hash_len = sa->kdf.prf_len;
+	memcpy(j->hash, hash, sa->isakmp.kdf.prf_len);
+	j->hash_len = sa->isakmp.kdf.prf_len;
 	memcpy(j->sig, sig.ptr, sig.len);
 	j->sig_len = sig.len;
 	*out = j;
@@ -655,7 +658,7 @@ static const char *switch_to_best(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct connection *cur = st->connection, *best = cur;
-	enum id_fit best_fit = id_fit(cur, &sa->peer, &sa->peer_id);
+	enum id_fit best_fit = id_fit(cur, &sa->peer, &sa->isakmp.peer_id);
 	const struct secret *psk = NULL;
 
 	if (best_fit == FIT_EXACT)
@@ -669,7 +672,7 @@ static const char *switch_to_best(struct state *st)
 		if (c == cur || c->kind == CK_INSTANCE || c == cur->template ||
 		    !ip_addr_eq(&c->this->host, &sa->iface->addr))
 			continue;
-		enum id_fit fit = id_fit(c, &sa->peer, &sa->peer_id);
+		enum id_fit fit = id_fit(c, &sa->peer, &sa->isakmp.peer_id);
 		if (fit > best_fit && same_keys(sa, c, psk)) {
 			best = c;
 			best_fit = fit;
@@ -683,7 +686,7 @@ static const char *switch_to_best(struct state *st)
 	if (c == NULL)
 		return "out of memory";
 	plog("peer ID %s: switching from \"%s\" to the better matching \"%s\"",
-	     id_str(&sa->peer_id), cur->name, c->name);
+	     id_str(&sa->isakmp.peer_id), cur->name, c->name);
 	state_set_connection(st, c);
 	log_set_context(c, st);
 	connections_reap_soon(); /* cur, if an instance, may have nothing left */
@@ -705,12 +708,12 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 	const char *err = ike_codec_parse_id(idp, &id);
 
 	if (err == NULL)
-		err = ikev1_id_from_payload(&id, &sa->peer_id);
+		err = ikev1_id_from_payload(&id, &sa->isakmp.peer_id);
 	if (err != NULL)
 		return err;
 	if (sa->initiator) {
 		peer_id_expected(st->connection, &sa->peer, &expected);
-		if (!id_match(&expected, &sa->peer_id))
+		if (!id_match(&expected, &sa->isakmp.peer_id))
 			return ikev1_id_mismatch;
 	} else if ((err = switch_to_best(st)) != NULL) {
 		m->notify = ISAKMP_N_INVALID_ID_INFORMATION;
@@ -722,7 +725,7 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 		const struct ike_payload *h = ike_digest_first(m->d, ISAKMP_NEXT_HASH);
 		if (h == NULL || ike_codec_parse_hash(h, &auth) != NULL)
 			return "missing or malformed HASH payload";
-		if (auth.len != sa->kdf.prf_len || !crypto_memeq(auth.ptr, hash, auth.len))
+		if (auth.len != sa->isakmp.kdf.prf_len || !crypto_memeq(auth.ptr, hash, auth.len))
 			return "received HASH does not match computed value";
 		return NULL;
 	}
@@ -773,7 +776,7 @@ static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const ch
 
 static enum ikev1_stf reply_mr3(struct state *st, struct ikev1_msg *m)
 {
-	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->peer_id));
+	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->isakmp.peer_id));
 	return send_id_auth(st, m);
 }
 
@@ -801,7 +804,7 @@ static enum ikev1_stf mr3_done(struct state *st, const char *err)
 		loglog(RC_LOG_SERIOUS, "MR3 refused: %s", err);
 		return STF_FAIL;
 	}
-	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->peer_id));
+	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->isakmp.peer_id));
 	return STF_OK;
 }
 

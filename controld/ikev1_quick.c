@@ -28,8 +28,8 @@ uint32_t ikev1_new_msgid(const struct state *isakmp)
 		crypto_random(&id, sizeof(id));
 		for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer);
 		     st != NULL && id != 0; st = peer_states_next(&it)) {
-			if (st->clonedfrom == isakmp->serial && st->proto != NULL &&
-			    ikev1_sa(st)->msgid == id)
+			if (st->clonedfrom == isakmp->serial && !state_is_phase1(st->kind) &&
+			    st->proto != NULL && ikev1_sa(st)->ipsec.msgid == id)
 				used = true;
 		}
 		if (id != 0 && !used)
@@ -170,7 +170,7 @@ static const char *after_hash(const struct ikev1_msg *m, struct crypto_chunk *re
 static const char *check_hash(const struct ikev1_sa *p1, struct ike_chunk got,
 			      const uint8_t *want)
 {
-	if (got.len != p1->kdf.prf_len || !crypto_memeq(got.ptr, want, got.len))
+	if (got.len != p1->isakmp.kdf.prf_len || !crypto_memeq(got.ptr, want, got.len))
 		return "HASH does not match computed value";
 	return NULL;
 }
@@ -193,16 +193,18 @@ static const char *compute_keymat(struct ikev1_sa *sa, const struct ikev1_sa *p1
 			return j->err;
 		gq = CRYPTO_CHUNK(j->gxy, j->gxy_len);
 	}
-	sa->enc_keylen = ikev1_esp_enc_keylen(&sa->p2);
-	sa->auth_keylen = ikev1_esp_auth_keylen(&sa->p2);
-	size_t len = sa->enc_keylen + sa->auth_keylen;
+	sa->ipsec.enc_keylen = ikev1_esp_enc_keylen(&sa->ipsec.p2);
+	sa->ipsec.auth_keylen = ikev1_esp_auth_keylen(&sa->ipsec.p2);
+	size_t len = sa->ipsec.enc_keylen + sa->ipsec.auth_keylen;
 	struct crypto_chunk ni = CRYPTO_CHUNK(sa->ni, sa->ni_len),
 			    nr = CRYPTO_CHUNK(sa->nr, sa->nr_len);
 	if (len > IKEV1_MAX_KEYMAT ||
-	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->our_spi, 4), ni, nr,
-			     sa->keymat_in, len) < 0 ||
-	    ikev1_kdf_keymat(&p1->kdf, gq, ISAKMP_PROTO_ESP, CRYPTO_CHUNK(sa->peer_spi, 4), ni,
-			     nr, sa->keymat_out, len) < 0)
+	    ikev1_kdf_keymat(&p1->isakmp.kdf, gq, ISAKMP_PROTO_ESP,
+			     CRYPTO_CHUNK(sa->ipsec.our_spi, 4), ni, nr, sa->ipsec.keymat_in,
+			     len) < 0 ||
+	    ikev1_kdf_keymat(&p1->isakmp.kdf, gq, ISAKMP_PROTO_ESP,
+			     CRYPTO_CHUNK(sa->ipsec.peer_spi, 4), ni, nr, sa->ipsec.keymat_out,
+			     len) < 0)
 		return "KEYMAT derivation failed";
 	return NULL;
 }
@@ -219,8 +221,8 @@ static const char *pull_nonce_ke(const struct ikev1_msg *m, struct ikev1_sa *sa,
 		return err;
 	if (n.len < ISAKMP_NONCE_MIN || n.len > ISAKMP_NONCE_MAX)
 		return "nonce length outside 8..256";
-	if ((sa->p2.group != 0) != (kp != NULL))
-		return sa->p2.group ? "PFS needs a KE payload" : "KE payload without PFS";
+	if ((sa->ipsec.p2.group != 0) != (kp != NULL))
+		return sa->ipsec.p2.group ? "PFS needs a KE payload" : "KE payload without PFS";
 	if (kp != NULL && (err = ike_codec_parse_ke(kp, &k)) != NULL)
 		return err;
 	if (k.len > IKEV1_MAX_KE)
@@ -254,18 +256,19 @@ enum qm_hash { QM_HASH1, QM_HASH2 };
 static bool seal(struct cursor_out *o, const struct ikev1_sa *p1, struct ikev1_sa *sa,
 		 size_t hash_at, enum qm_hash which)
 {
-	size_t from = hash_at + p1->kdf.prf_len;
+	size_t from = hash_at + p1->isakmp.kdf.prf_len;
 	uint8_t h[CRYPTO_MAX_HASH];
 
 	if (!cursor_out_ok(o) || cursor_out_len(o) < from)
 		return false;
 	struct crypto_chunk rest = CRYPTO_CHUNK(cursor_out_window(o, from, cursor_out_len(o) - from),
 						cursor_out_len(o) - from);
-	int r = which == QM_HASH1 ?
-			ikev1_kdf_hash_msgid(&p1->kdf, sa->msgid, rest, h) :
-			ikev1_kdf_qm_hash2(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len), rest, h);
-	return r == 0 && cursor_out_patch(o, hash_at, h, p1->kdf.prf_len) &&
-	       ikev1_encrypt_finish(o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, sa->iv);
+	int r = which == QM_HASH1 ? ikev1_kdf_hash_msgid(&p1->isakmp.kdf, sa->ipsec.msgid, rest, h)
+				  : ikev1_kdf_qm_hash2(&p1->isakmp.kdf, sa->ipsec.msgid,
+						       CRYPTO_CHUNK(sa->ni, sa->ni_len), rest, h);
+	return r == 0 && cursor_out_patch(o, hash_at, h, p1->isakmp.kdf.prf_len) &&
+	       ikev1_encrypt_finish(o, p1->p1.encr, p1->isakmp.kdf.enc_key,
+				    p1->isakmp.kdf.enc_key_len, sa->iv);
 }
 
 /* --- QI1 --------------------------------------------------------------------- */
@@ -287,10 +290,10 @@ static struct state *quick_state(struct connection *c, struct state *isakmp, enu
 	sa->iface = p1->iface;
 	sa->peer = p1->peer;
 	sa->peer_port = p1->peer_port;
-	sa->msgid = msgid;
+	sa->ipsec.msgid = msgid;
 	sa->iv_len = ikev1_blocksize(p1);
-	sa->our_client = c->this->client;
-	sa->peer_client = c->that->client;
+	sa->ipsec.our_client = c->this->client;
+	sa->ipsec.peer_client = c->that->client;
 	if (!ikev1_msgid_iv(p1, msgid, sa->iv)) {
 		state_delete(st);
 		return NULL;
@@ -304,13 +307,13 @@ static bool build_qi1(struct state *st, const struct ikev1_sa *p1, struct cursor
 	const struct connection *c = st->connection;
 	size_t hash_at;
 
-	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
-	ike_codec_emit_hash_placeholder(o, p1->kdf.prf_len, &hash_at);
-	ikev1_spdb_emit_p2(o, c, sa->our_spi, p1->p1.group);
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->ipsec.msgid);
+	ike_codec_emit_hash_placeholder(o, p1->isakmp.kdf.prf_len, &hash_at);
+	ikev1_spdb_emit_p2(o, c, sa->ipsec.our_spi, p1->p1.group);
 	ike_codec_emit_nonce(o, sa->ni, sa->ni_len);
-	if (sa->p2.group != 0)
+	if (sa->ipsec.p2.group != 0)
 		ike_codec_emit_ke(o, sa->gi, sa->gi_len);
-	emit_client_ids(o, &sa->our_client, &sa->peer_client);
+	emit_client_ids(o, &sa->ipsec.our_client, &sa->ipsec.peer_client);
 	return seal(o, p1, sa, hash_at, QM_HASH1);
 }
 
@@ -346,9 +349,9 @@ static enum ikev1_stf start_qi1(struct state *st)
 
 	if (!make_nonce(sa->ni, &sa->ni_len))
 		return qi1_failed();
-	if (sa->p2.group == 0)
+	if (sa->ipsec.p2.group == 0)
 		return send_qi1(st, NULL, NULL);
-	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_KE, sa, sa->p2.group);
+	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_KE, sa, sa->ipsec.p2.group);
 	if (j == NULL)
 		return qi1_failed();
 	return ikev1_offload(st, j, send_qi1);
@@ -369,12 +372,13 @@ struct state *ikev1_quick_outI1(struct connection *qc, struct state *isakmp,
 	struct ctl_client *prev = ikev1_log_state(st);
 	plog("initiating Quick Mode %s%s%s", (c->policy & POLICY_PFS) ? "PFS " : "",
 	     (c->policy & POLICY_TUNNEL) ? "tunnel" : "transport", replacing ? " to replace" : "");
-	new_spi(sa->our_spi);
+	new_spi(sa->ipsec.our_spi);
 	/* the group our proposal carries (ikev1_spdb_emit_p2 picks the same) */
-	sa->p2.group = 0;
+	sa->ipsec.p2.group = 0;
 	if (c->policy & POLICY_PFS)
-		sa->p2.group = c->esp_algs.n > 0 && c->esp_algs.p[0].group ? c->esp_algs.p[0].group :
-									    p1->p1.group;
+		sa->ipsec.p2.group = c->esp_algs->n > 0 && c->esp_algs->p[0].group
+					     ? c->esp_algs->p[0].group
+					     : p1->p1.group;
 	if (start_qi1(st) == STF_FATAL) {
 		state_delete(st);
 		ikev1_log_done(prev);
@@ -418,7 +422,7 @@ static struct connection *client_connection(const struct state *st, const ip_sub
 		bool tmpl = d->kind == CK_TEMPLATE;
 		ikev1_our_id(d, &our_d);
 		if (!id_eq(&our_c, &our_d) ||
-		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->peer_id)))
+		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->isakmp.peer_id)))
 			continue;
 		ip_subnet his = tmpl && !d->that->has_client ? ip_subnet_from_addr(&p1->peer) :
 							      d->that->client;
@@ -437,7 +441,7 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 
 	if (err != NULL || !*present)
 		return err;
-	if (ip_subnet_eq(&ci, &sa->peer_client) && ip_subnet_eq(&cr, &sa->our_client))
+	if (ip_subnet_eq(&ci, &sa->ipsec.peer_client) && ip_subnet_eq(&cr, &sa->ipsec.our_client))
 		return NULL;
 	struct connection *d = client_connection(st, &ci, &cr);
 	if (d == NULL)
@@ -446,8 +450,8 @@ static const char *responder_ids(struct state *st, const struct ikev1_msg *m, bo
 	     ip_subnet_str(&ci), d->name);
 	state_set_connection(st, d);
 	connections_reap_soon(); /* what st leaves, if an instance, may have nothing left */
-	sa->our_client = d->this->client;
-	sa->peer_client = d->that->client;
+	sa->ipsec.our_client = d->this->client;
+	sa->ipsec.peer_client = d->that->client;
 	log_set_context(d, st);
 	return NULL;
 }
@@ -492,24 +496,24 @@ static enum ikev1_stf send_qr1(struct state *st, struct ikev1_msg *m, struct ike
 
 	if (p1 == NULL)
 		return STF_FATAL;
-	if (sa->p2.group != 0 && j->rc == 0)
+	if (sa->ipsec.p2.group != 0 && j->rc == 0)
 		ikev1_job_take_ke(j, sa);
-	const char *err = compute_keymat(sa, p1, sa->p2.group != 0 ? j : NULL);
+	const char *err = compute_keymat(sa, p1, sa->ipsec.p2.group != 0 ? j : NULL);
 	if (err != NULL) {
 		plog("QI1 refused: %s", err);
 		m->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
 		return STF_FAIL;
 	}
-	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
-	ike_codec_emit_hash_placeholder(o, p1->kdf.prf_len, &hash_at);
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->ipsec.msgid);
+	ike_codec_emit_hash_placeholder(o, p1->isakmp.kdf.prf_len, &hash_at);
 	if (!cursor_out_start_payload(o, ISAKMP_NEXT_SA, &sap) ||
 	    !cursor_out_bytes(o, q->sa_b, q->sa_b_len) || !cursor_out_end_payload(o, &sap))
 		return STF_FATAL;
 	ike_codec_emit_nonce(o, sa->nr, sa->nr_len);
-	if (sa->p2.group != 0)
+	if (sa->ipsec.p2.group != 0)
 		ike_codec_emit_ke(o, sa->gr, sa->gr_len);
 	if (q->ids)
-		emit_client_ids(o, &sa->peer_client, &sa->our_client);
+		emit_client_ids(o, &sa->ipsec.peer_client, &sa->ipsec.our_client);
 	m->have_reply = seal(o, p1, sa, hash_at, QM_HASH2);
 	if (!m->have_reply)
 		return STF_FATAL;
@@ -528,19 +532,19 @@ static enum ikev1_stf answer_qi1(struct state *st, struct ikev1_msg *m,
 				 bool ids)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	unsigned steps = sa->p2.group != 0 ? IKEV1_JOB_KE | IKEV1_JOB_SHARED : 0;
+	unsigned steps = sa->ipsec.p2.group != 0 ? IKEV1_JOB_KE | IKEV1_JOB_SHARED : 0;
 	struct ikev1_job *j;
 	enum ikev1_stf stf;
 
-	memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
-	new_spi(sa->our_spi);
+	memcpy(sa->ipsec.peer_spi, prop->spi, IKEV1_SPI_LEN);
+	new_spi(sa->ipsec.our_spi);
 	if (!make_nonce(sa->nr, &sa->nr_len))
 		return STF_FATAL;
-	j = ikev1_dh_job(sizeof(struct qr1_job), steps, sa, sa->p2.group);
+	j = ikev1_dh_job(sizeof(struct qr1_job), steps, sa, sa->ipsec.p2.group);
 	if (j == NULL)
 		return STF_FATAL;
 	qr1_of(j)->ids = ids;
-	if (!keep_reply_sa(qr1_of(j), prop, trans, sa->our_spi)) {
+	if (!keep_reply_sa(qr1_of(j), prop, trans, sa->ipsec.our_spi)) {
 		ikev1_job_free(j);
 		return STF_FATAL;
 	}
@@ -565,7 +569,7 @@ enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 	if (p1 == NULL)
 		return STF_IGNORE;
 	const char *err = after_hash(m, &rest, &got);
-	if (err == NULL && ikev1_kdf_hash_msgid(&p1->kdf, sa->msgid, rest, want) < 0)
+	if (err == NULL && ikev1_kdf_hash_msgid(&p1->isakmp.kdf, sa->ipsec.msgid, rest, want) < 0)
 		err = "HASH(1) computation failed";
 	if (err == NULL && (err = check_hash(p1, got, want)) != NULL)
 		m->notify = ISAKMP_N_INVALID_HASH_INFORMATION;
@@ -578,8 +582,8 @@ enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 	if (err == NULL)
 		err = ike_codec_parse_sa(ike_digest_first(m->d, ISAKMP_NEXT_SA), &ps);
 	if (err == NULL)
-		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
-					   &trans);
+		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->ipsec.p2,
+					   &prop, &trans);
 	if (err == NULL)
 		err = pull_nonce_ke(m, sa, sa->ni, &sa->ni_len);
 	if (err != NULL) {
@@ -601,13 +605,13 @@ static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct
 	struct crypto_chunk rest;
 	struct ike_chunk got;
 	uint8_t want[CRYPTO_MAX_HASH];
-	uint16_t group = sa->p2.group;
+	uint16_t group = sa->ipsec.p2.group;
 	ip_subnet ci, cr;
 	bool ids;
 	const char *err = after_hash(m, &rest, &got);
 
-	if (err == NULL && ikev1_kdf_qm_hash2(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
-					      rest, want) < 0)
+	if (err == NULL && ikev1_kdf_qm_hash2(&p1->isakmp.kdf, sa->ipsec.msgid,
+					      CRYPTO_CHUNK(sa->ni, sa->ni_len), rest, want) < 0)
 		err = "HASH(2) computation failed";
 	if (err == NULL)
 		err = check_hash(p1, got, want);
@@ -616,19 +620,20 @@ static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct
 	if (err == NULL && (ps.sa.nproposals != 1 || ps.sa.proposals[0].ntransforms != 1))
 		err = "the responder must choose one proposal and one transform";
 	if (err == NULL)
-		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->p2, &prop,
-					   &trans);
-	if (err == NULL && sa->p2.group != group)
+		err = ikev1_spdb_select_p2(st->connection, &ps.sa, p1->p1.group, &sa->ipsec.p2,
+					   &prop, &trans);
+	if (err == NULL && sa->ipsec.p2.group != group)
 		err = "the responder changed the PFS group";
 	if (err == NULL)
 		err = pull_nonce_ke(m, sa, sa->nr, &sa->nr_len);
 	if (err == NULL)
 		err = pull_client_ids(m, &ci, &cr, &ids);
 	if (err == NULL && ids &&
-	    (!ip_subnet_eq(&ci, &sa->our_client) || !ip_subnet_eq(&cr, &sa->peer_client)))
+	    (!ip_subnet_eq(&ci, &sa->ipsec.our_client) ||
+	     !ip_subnet_eq(&cr, &sa->ipsec.peer_client)))
 		err = "the responder changed the client IDs";
 	if (err == NULL)
-		memcpy(sa->peer_spi, prop->spi, IKEV1_SPI_LEN);
+		memcpy(sa->ipsec.peer_spi, prop->spi, IKEV1_SPI_LEN);
 	return err;
 }
 
@@ -650,11 +655,12 @@ static enum ikev1_stf send_qi2(struct state *st, struct ikev1_msg *m, struct ike
 		return STF_FAIL;
 	}
 	struct cursor_out *o = &m->out;
-	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->msgid);
-	if (ikev1_kdf_qm_hash3(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
+	ikev1_start_msg(o, sa, ISAKMP_XCHG_QUICK, ISAKMP_FLAG_ENCRYPTION, sa->ipsec.msgid);
+	if (ikev1_kdf_qm_hash3(&p1->isakmp.kdf, sa->ipsec.msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
 			       CRYPTO_CHUNK(sa->nr, sa->nr_len), h) < 0 ||
-	    !ike_codec_emit_hash(o, h, p1->kdf.prf_len) ||
-	    !ikev1_encrypt_finish(o, p1->p1.encr, p1->kdf.enc_key, p1->kdf.enc_key_len, sa->iv))
+	    !ike_codec_emit_hash(o, h, p1->isakmp.kdf.prf_len) ||
+	    !ikev1_encrypt_finish(o, p1->p1.encr, p1->isakmp.kdf.enc_key,
+				  p1->isakmp.kdf.enc_key_len, sa->iv))
 		return STF_FATAL;
 	m->have_reply = true;
 	return STF_OK;
@@ -672,9 +678,9 @@ enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
 		loglog(RC_LOG_SERIOUS, "QR1 refused: %s", err);
 		return STF_FAIL;
 	}
-	if (sa->p2.group == 0)
+	if (sa->ipsec.p2.group == 0)
 		return send_qi2(st, m, NULL);
-	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_SHARED, sa, sa->p2.group);
+	j = ikev1_dh_job(sizeof(*j), IKEV1_JOB_SHARED, sa, sa->ipsec.p2.group);
 	return j != NULL ? ikev1_offload(st, j, send_qi2) : STF_FATAL;
 }
 
@@ -688,8 +694,9 @@ enum ikev1_stf ikev1_quick_inI2(struct state *st, struct ikev1_msg *m)
 	if (p1 == NULL)
 		return STF_IGNORE;
 	const char *err = after_hash(m, &rest, &got);
-	if (err == NULL && ikev1_kdf_qm_hash3(&p1->kdf, sa->msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
-					      CRYPTO_CHUNK(sa->nr, sa->nr_len), want) < 0)
+	if (err == NULL &&
+	    ikev1_kdf_qm_hash3(&p1->isakmp.kdf, sa->ipsec.msgid, CRYPTO_CHUNK(sa->ni, sa->ni_len),
+			       CRYPTO_CHUNK(sa->nr, sa->nr_len), want) < 0)
 		err = "HASH(3) computation failed";
 	if (err == NULL)
 		err = check_hash(p1, got, want);

@@ -87,7 +87,44 @@ struct ikev1_pending {
 	uint8_t icookie[IKEV1_COOKIE_LEN], rcookie[IKEV1_COOKIE_LEN];
 };
 
-/* What a state holds beyond struct state: one per ISAKMP SA and per IPsec SA. */
+/* What only an ISAKMP SA's state holds. */
+struct ikev1_isakmp_part {
+	struct ikev1_kdf kdf;
+	struct ike_id peer_id;
+	bool want_phase2; /* start Quick Mode once the ISAKMP SA is up */
+	bool halfopen;	  /* counted as a half-open responder (ikev1_halfopen.c) */
+
+	/* dead peer detection (RFC 3706): ikev1_dpd.c */
+	bool peer_dpd;		   /* the peer sent the DPD vendor ID */
+	struct evtimer *dpd_event; /* the next probe or timeout check */
+	uint32_t dpd_seq;	   /* the last R-U-THERE we sent */
+	uint32_t dpd_acked;	   /* the last one answered (first: the one before the first) */
+	uint32_t dpd_unacked;	   /* how many sent since an ACK last came (0: none) */
+	uint64_t dpd_since_ms;	   /* evloop_now_ms() of the first unanswered one */
+	uint32_t dpd_peer_seq;	   /* the peer's last R-U-THERE */
+	bool dpd_peer_seq_set;
+	uint64_t dpd_in_packets; /* inbound ESP packets of the connection, last probe time */
+	bool dpd_foreign;	 /* an IPsec SA of another connection went in under it */
+};
+
+/* What only an IPsec SA's state holds. */
+struct ikev1_ipsec_part {
+	uint32_t msgid;
+	struct ikev1_p2_alg p2;
+	uint8_t our_spi[IKEV1_SPI_LEN];	 /* inbound */
+	uint8_t peer_spi[IKEV1_SPI_LEN]; /* outbound */
+	/* each wiped once its SA is in the kernel (ikev1_install_ipsec_sa()) */
+	uint8_t keymat_in[IKEV1_MAX_KEYMAT], keymat_out[IKEV1_MAX_KEYMAT];
+	size_t enc_keylen, auth_keylen;
+	ip_subnet our_client, peer_client;
+	unsigned installed; /* IKEV1_INSTALLED_* */
+};
+
+/*
+ * What a state holds beyond struct state: one per ISAKMP SA and per IPsec SA.  The part
+ * of the other kind of SA is not allocated (ikev1_state_new()): an ISAKMP SA's state
+ * has no .ipsec, an IPsec SA's no .isakmp.
+ */
 struct ikev1_sa {
 	bool initiator;
 	uint8_t icookie[IKEV1_COOKIE_LEN];
@@ -111,28 +148,13 @@ struct ikev1_sa {
 	size_t gi_len, gr_len;
 	uint8_t *ni, *nr;	/* IKEV1_MAX_NONCE bytes each */
 	size_t ni_len, nr_len;
-	struct ikev1_kdf kdf;	/* ISAKMP SA only */
-	bool keyed;		/* kdf and iv are set */
+	bool keyed; /* an ISAKMP SA's kdf and iv are set */
 	/*
 	 * The running CBC IV: phase 1's (after establishment, the last phase 1 block,
 	 * from which phase 2 and informational IVs derive), or this Quick Mode's.
 	 */
 	uint8_t iv[CRYPTO_MAX_BLOCK];
 	size_t iv_len;
-	struct ike_id peer_id;
-	bool want_phase2;	/* start Quick Mode once the ISAKMP SA is up */
-	bool halfopen;		/* counted as a half-open responder (ikev1_halfopen.c) */
-
-	/* Phase 2 */
-	uint32_t msgid;
-	struct ikev1_p2_alg p2;
-	uint8_t our_spi[IKEV1_SPI_LEN];	/* inbound */
-	uint8_t peer_spi[IKEV1_SPI_LEN]; /* outbound */
-	/* each wiped once its SA is in the kernel (ikev1_install_ipsec_sa()) */
-	uint8_t keymat_in[IKEV1_MAX_KEYMAT], keymat_out[IKEV1_MAX_KEYMAT];
-	size_t enc_keylen, auth_keylen;
-	ip_subnet our_client, peer_client;
-	unsigned installed;	/* IKEV1_INSTALLED_* */
 
 	/* retransmission, duplicates, lifetime */
 	uint8_t *last_out;
@@ -147,19 +169,13 @@ struct ikev1_sa {
 	bool peer_deleted;	/* the peer said Delete: do not tell it back */
 	uint64_t expire_ms;	/* evloop_now_ms() when it expires */
 
-	struct ikev1_pending pending;	/* while a crypto helper works for it */
+	/* while a crypto helper works for it (allocated by ikev1_offload()) */
+	struct ikev1_pending *pending;
 
-	/* dead peer detection (RFC 3706), ISAKMP SA only: ikev1_dpd.c */
-	bool peer_dpd;		   /* the peer sent the DPD vendor ID */
-	struct evtimer *dpd_event; /* the next probe or timeout check */
-	uint32_t dpd_seq;	   /* the last R-U-THERE we sent */
-	uint32_t dpd_acked;	   /* the last one answered (at first: the one before the first) */
-	uint32_t dpd_unacked;	   /* how many sent since an ACK last came (0: none) */
-	uint64_t dpd_since_ms;	   /* evloop_now_ms() of the first unanswered one */
-	uint32_t dpd_peer_seq;	   /* the peer's last R-U-THERE */
-	bool dpd_peer_seq_set;
-	uint64_t dpd_in_packets; /* inbound ESP packets of the connection, last probe time */
-	bool dpd_foreign;	 /* an IPsec SA of another connection went in under it */
+	union { /* last: only one is allocated */
+		struct ikev1_isakmp_part isakmp;
+		struct ikev1_ipsec_part ipsec;
+	};
 };
 
 static inline struct ikev1_sa *ikev1_sa(const struct state *st)

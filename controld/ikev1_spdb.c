@@ -62,11 +62,11 @@ bool ikev1_spdb_emit_p1(struct cursor_out *o, const struct connection *c)
 	static const uint16_t auths[] = { OAKLEY_AUTH_RSA_SIG, OAKLEY_AUTH_PSK };
 
 	memset(&b, 0, sizeof(b));
-	for (unsigned i = 0; i < c->ike_algs.n; i++) {
+	for (unsigned i = 0; i < c->ike_algs->n; i++) {
 		for (unsigned j = 0; j < 2; j++) {
 			uint32_t need = auths[j] == OAKLEY_AUTH_PSK ? POLICY_PSK : POLICY_RSASIG;
 			if ((c->policy & need) && b.n < MAX_XFORMS && b.n < 255)
-				add_p1_transform(&b, c, &c->ike_algs.p[i], auths[j]);
+				add_p1_transform(&b, c, &c->ike_algs->p[i], auths[j]);
 		}
 	}
 	if (b.n == 0)
@@ -83,8 +83,8 @@ static uint16_t pfs_group(const struct connection *c, uint16_t p1_group)
 {
 	if (!(c->policy & POLICY_PFS))
 		return 0;
-	if (c->esp_algs.n > 0 && c->esp_algs.p[0].group != 0)
-		return c->esp_algs.p[0].group;
+	if (c->esp_algs->n > 0 && c->esp_algs->p[0].group != 0)
+		return c->esp_algs->p[0].group;
 	return p1_group;
 }
 
@@ -119,8 +119,8 @@ bool ikev1_spdb_emit_p2(struct cursor_out *o, const struct connection *c, const 
 	uint16_t group = pfs_group(c, p1_group);
 
 	memset(&b, 0, sizeof(b));
-	for (unsigned i = 0; i < c->esp_algs.n && b.n < MAX_XFORMS; i++) {
-		const struct alg_prop *a = &c->esp_algs.p[i];
+	for (unsigned i = 0; i < c->esp_algs->n && b.n < MAX_XFORMS; i++) {
+		const struct alg_prop *a = &c->esp_algs->p[i];
 		/* one KE per exchange: only the suites of the PFS group we use */
 		if (group != 0 && (a->group ? a->group : p1_group) != group)
 			continue;
@@ -211,7 +211,7 @@ const char *ikev1_spdb_select_p1(const struct connection *c, const struct ike_sa
 {
 	static const uint16_t auths[] = { OAKLEY_AUTH_RSA_SIG, OAKLEY_AUTH_PSK };
 
-	for (unsigned i = 0; i < c->ike_algs.n; i++) {
+	for (unsigned i = 0; i < c->ike_algs->n; i++) {
 		for (unsigned j = 0; j < 2; j++) {
 			uint32_t need = auths[j] == OAKLEY_AUTH_PSK ? POLICY_PSK : POLICY_RSASIG;
 			if (!(c->policy & need))
@@ -221,7 +221,7 @@ const char *ikev1_spdb_select_p1(const struct connection *c, const struct ike_sa
 				if (pp->protocol != ISAKMP_PROTO_ISAKMP)
 					continue;
 				for (unsigned t = 0; t < pp->ntransforms; t++) {
-					if (p1_match(&pp->transforms[t], &c->ike_algs.p[i],
+					if (p1_match(&pp->transforms[t], &c->ike_algs->p[i],
 						     auths[j], chosen)) {
 						*prop = pp;
 						*trans = &pp->transforms[t];
@@ -293,13 +293,13 @@ const char *ikev1_spdb_select_p2(const struct connection *c, const struct ike_sa
 				 const struct ike_proposal **prop,
 				 const struct ike_transform **trans)
 {
-	for (unsigned i = 0; i < c->esp_algs.n; i++) {
+	for (unsigned i = 0; i < c->esp_algs->n; i++) {
 		for (unsigned p = 0; p < sa->nproposals; p++) {
 			const struct ike_proposal *pp = &sa->proposals[p];
 			if (!esp_alone(sa, p))
 				continue;
 			for (unsigned t = 0; t < pp->ntransforms; t++) {
-				if (p2_match(c, &pp->transforms[t], &c->esp_algs.p[i], p1_group,
+				if (p2_match(c, &pp->transforms[t], &c->esp_algs->p[i], p1_group,
 					     chosen)) {
 					*prop = pp;
 					*trans = &pp->transforms[t];

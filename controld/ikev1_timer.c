@@ -90,7 +90,7 @@ static void retransmit(struct state *st)
 	bool phase1 = state_is_phase1(st->kind), initiator = sa->initiator;
 	unsigned next_try = sa->keying_try + 1;
 	unsigned long replacing = sa->replacing;
-	bool want_phase2 = sa->want_phase2;
+	bool want_phase2 = phase1 && sa->isakmp.want_phase2;
 	loglog(RC_NORETRANSMISSION, "max number of retransmissions (%u) reached %s%s",
 	       IKEV1_MAX_RETRANSMITS, state_name(st->kind),
 	       st->kind == STATE_MAIN_I1 ? ".  No response (or no acceptable response) to our "
@@ -110,7 +110,7 @@ static bool ipsec_sa_recent(const struct state *st, uint64_t window_ms)
 
 	if (dataplane_sa_idle_ms(st) < window_ms)
 		return true;
-	memcpy(&spi, sa->peer_spi, sizeof(spi));
+	memcpy(&spi, sa->ipsec.peer_spi, sizeof(spi));
 	if (kernel_get_sa_stats(&sa->peer, ntohl(spi), IPPROTO_ESP, &bytes, &packets,
 				&use_time) < 0 || use_time == 0)
 		return false;
@@ -206,10 +206,9 @@ struct state *ikev1_heir(const struct state *gone)
 	if (c->tearing_down || pluto.shutting_down)
 		return NULL;
 	for (struct state *o = c->states; o != NULL; o = o->conn_next) {
-		if (o == gone || o->proto == NULL ||
-		    state_is_phase1(o->kind) != phase1 ||
-		    !(phase1 ? state_is_established(o->kind) :
-			       (ikev1_sa(o)->installed & IKEV1_INSTALLED_OUT) != 0))
+		if (o == gone || o->proto == NULL || state_is_phase1(o->kind) != phase1 ||
+		    !(phase1 ? state_is_established(o->kind)
+			     : (ikev1_sa(o)->ipsec.installed & IKEV1_INSTALLED_OUT) != 0))
 			continue;
 		if (best == NULL || o->serial > best->serial)
 			best = o;
@@ -226,7 +225,7 @@ void ikev1_inherit(struct state *heir, const struct state *gone)
 		plog("ISAKMP SA #%lu goes before #%lu: #%lu is the newest again", gone->serial,
 		     heir->serial, heir->serial);
 		c->newest_isakmp_sa = heir->serial;
-		if (sa->peer_dpd && sa->dpd_event == NULL)
+		if (sa->isakmp.peer_dpd && sa->isakmp.dpd_event == NULL)
 			ikev1_dpd_start(heir); /* it had stopped probing when superseded */
 	} else {
 		plog("IPsec SA #%lu goes before #%lu: the tunnel stays on #%lu", gone->serial,
@@ -245,7 +244,7 @@ void ikev1_schedule_lifetime(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	const struct connection *c = st->connection;
-	uint64_t life = state_is_phase1(st->kind) ? sa->p1.life : sa->p2.life;
+	uint64_t life = state_is_phase1(st->kind) ? sa->p1.life : sa->ipsec.p2.life;
 	uint64_t margin = c->rekeymargin ? c->rekeymargin : WHACK_DEFAULT_REKEYMARGIN;
 	uint64_t delay = margin / 2;
 

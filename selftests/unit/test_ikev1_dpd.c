@@ -68,17 +68,17 @@ static void test_vid_emit_and_note(void **state)
 	assert_memory_equal(buf + 28 + 12 + 4, ikev1_dpd_vid, IKEV1_DPD_VID_LEN);
 	assert_null(parse_all(buf, cursor_out_len(&o)));
 	ikev1_dpd_note_vids(&st, &m);
-	assert_true(sa.peer_dpd);
+	assert_true(sa.isakmp.peer_dpd);
 
 	/* only the XAUTH vendor ID: no DPD */
-	sa.peer_dpd = false;
+	sa.isakmp.peer_dpd = false;
 	cursor_out_init(&o, buf, sizeof(buf));
 	assert_true(ike_codec_emit_header(&o, &h) &&
 		    ike_codec_emit_vid(&o, (const uint8_t *)"\x09\x00\x26\x89\xdf\xd6\xb7\x12", 8) &&
 		    ike_codec_emit_finish(&o));
 	assert_null(parse_all(buf, cursor_out_len(&o)));
 	ikev1_dpd_note_vids(&st, &m);
-	assert_false(sa.peer_dpd);
+	assert_false(sa.isakmp.peer_dpd);
 }
 
 /* RFC 3706 5.3: DOI, protocol ISAKMP, SPI size 16, type, the cookies, the number. */
