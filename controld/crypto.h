@@ -5,6 +5,7 @@
  *   crypto_cipher.c  IKE phase 1/2 CBC encryption (3DES, AES-128/192/256), no padding
  *   crypto_dh.c      Diffie-Hellman: MODP 2/5/14/15/16, ECP 19/20, Curve25519 (31)
  *   crypto_rsa.c     RFC 3110 keys, ipsec.secrets private keys, IKEv1 RSA signatures
+ *   crypto_selftest.c  start-up known-answer tests of the hashes, ciphers and groups
  *
  * Every function is thread safe (it keeps no global mutable state), so it can run in
  * the crypto helper threads.  Functions return 0 or -errno (-EINVAL for bad arguments,
@@ -47,6 +48,8 @@ struct crypto_hash_desc {
 
 /* The description of an IKEv1 hash, or NULL when we do not implement it. */
 const struct crypto_hash_desc *crypto_hash_lookup(enum oakley_hash id);
+/* The i-th hash we implement (i = 0, 1, ...), NULL past the last: to walk them all. */
+const struct crypto_hash_desc *crypto_hash_at(size_t i);
 /* By name: "md5", "sha1"/"sha", "sha2_256"/"sha256", "sha2_384"/"sha384", "sha2_512"/"sha512". */
 const struct crypto_hash_desc *crypto_hash_by_name(const char *name);
 /* Output length in bytes, 0 for an unknown id. */
@@ -100,6 +103,8 @@ struct crypto_cipher_desc {
 };
 
 const struct crypto_cipher_desc *crypto_cipher_lookup(enum oakley_encr id);
+/* The i-th cipher we implement, NULL past the last. */
+const struct crypto_cipher_desc *crypto_cipher_at(size_t i);
 /* "3des", "aes" (then key length from the caller), "aes128", "aes192", "aes256". */
 const struct crypto_cipher_desc *crypto_cipher_by_name(const char *name);
 /* Block length in bytes, 0 for an unknown cipher. */
@@ -138,13 +143,9 @@ struct crypto_dh_desc {
 };
 
 const struct crypto_dh_desc *crypto_dh_lookup(enum oakley_group id);
+/* The i-th group we implement, NULL past the last. */
+const struct crypto_dh_desc *crypto_dh_at(size_t i);
 const struct crypto_dh_desc *crypto_dh_by_name(const char *name);
-
-/*
- * Start-up check that this OpenSSL can do every group above (it must know the RFC 3526
- * groups and the curves by name): NULL, or the name of the first group that fails.
- */
-const char *crypto_dh_selfcheck(void);
 
 /* One side's key pair for one exchange.  Opaque. */
 struct crypto_dh;
@@ -172,6 +173,23 @@ int crypto_dh_public(const struct crypto_dh *dh, uint8_t *out, size_t out_size, 
  */
 const char *crypto_dh_shared(const struct crypto_dh *dh, struct crypto_chunk peer, uint8_t *out,
 			     size_t out_size, size_t *len);
+
+/* ---- crypto_selftest.c ---------------------------------------------------------- */
+
+/*
+ * The start-up self-test: every hash (HMAC and plain), cipher (each key length) and
+ * group above, run on published (or, for MODP, independently computed) known answers
+ * through the functions above, and a key agreement between fresh key pairs of one
+ * group of each kind of key generation.  NULL when all pass, else what failed, naming
+ * the algorithm and the test ("HMAC-SHA2-256: RFC 4231 test case 2: wrong output"), in
+ * a static buffer: main thread only.  *ntests (may be NULL) = the number of tests run.
+ */
+const char *crypto_selftest(unsigned int *ntests);
+/*
+ * For the unit tests: the same, with the expected value of the check-th comparison
+ * (1, 2, ...) wrong in one bit, to show that each comparison can fail.
+ */
+const char *crypto_selftest_corrupted(unsigned int check, unsigned int *ntests);
 
 /* ---- crypto_rsa.c --------------------------------------------------------------- */
 

@@ -26,6 +26,11 @@ const struct crypto_cipher_desc *crypto_cipher_lookup(enum oakley_encr id)
 	return NULL;
 }
 
+const struct crypto_cipher_desc *crypto_cipher_at(size_t i)
+{
+	return i < ARRAY_LEN(ciphers) ? &ciphers[i] : NULL;
+}
+
 const struct crypto_cipher_desc *crypto_cipher_by_name(const char *name)
 {
 	static const char *const aes_names[] = {"aes128", "aes192", "aes256", "aes_cbc"};

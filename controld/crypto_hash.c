@@ -54,6 +54,11 @@ const struct crypto_hash_desc *crypto_hash_lookup(enum oakley_hash id)
 	return NULL;
 }
 
+const struct crypto_hash_desc *crypto_hash_at(size_t i)
+{
+	return i < ARRAY_LEN(hashes) ? &hashes[i] : NULL;
+}
+
 const struct crypto_hash_desc *crypto_hash_by_name(const char *name)
 {
 	if (name == NULL)

@@ -1,7 +1,7 @@
 /*
  * pluto: the IKE keying daemon. Start-up: options (one table, both manuals' synopses),
- * ipsec.conf's config setup, the lock file, the daemon fork, the control socket, then the
- * event loop until whack --shutdown or SIGTERM.
+ * ipsec.conf's config setup, the lock file, the crypto self-test, the daemon fork, the
+ * control socket, then the event loop until whack --shutdown or SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +14,13 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "connections.h"
+#include "crypto.h"
 #include "crypto_helpers.h"
 #include "ctl.h"
 #include "dataplane.h"
@@ -167,6 +169,43 @@ static void seed_rng(int bits)
 		startup_fail(1, "--seedbits: could not read %d bytes from /dev/random", bytes);
 }
 
+/* What the crypto self-test found, logged after the start-up line. */
+struct selftest_result {
+	unsigned int ntests;
+	unsigned long long usec;
+};
+
+/*
+ * Every algorithm pluto can negotiate, on known answers (crypto_selftest.c), before
+ * anything is served: a broken libcrypto or provider stops pluto here, rather than
+ * failing negotiations later.  Before the daemon fork, so a failure reaches the
+ * terminal and the exit status.
+ */
+static void check_crypto(bool log_to_stderr, struct selftest_result *res)
+{
+	struct timespec t0, t1;
+	const char *err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = crypto_selftest(&res->ntests);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err != NULL) {
+		/* startup_fail() writes on stderr: the log gets the line unless it is stderr */
+		if (!log_to_stderr)
+			plog("crypto self-test failed: %s", err);
+		startup_fail(1, "crypto self-test failed: %s", err);
+	}
+	res->usec = (unsigned long long)((t1.tv_sec - t0.tv_sec) * 1000000LL +
+					 (t1.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+static void log_selftest(const struct selftest_result *res)
+{
+	plog("crypto self-test: %u tests passed", res->ntests);
+	dbg(DBG_CPU_USAGE, "crypto self-test took %llu.%03llu ms", res->usec / 1000,
+	    res->usec % 1000);
+}
+
 static void shutdown_pluto(void)
 {
 	crypto_helpers_fini();
@@ -192,6 +231,7 @@ static void shutdown_pluto(void)
 int main(int argc, char **argv)
 {
 	struct pluto_startup st;
+	struct selftest_result selftest;
 
 	pluto_parse_args(argc, argv, &st);
 	if (st.config_file[0] != '\0')
@@ -202,6 +242,7 @@ int main(int argc, char **argv)
 		exit(1);
 	create_lock();
 	seed_rng(st.seedbits);
+	check_crypto(st.log.to_stderr, &selftest);
 	int r = evloop_init();
 	if (r == 0)
 		r = setup_signals();
@@ -223,6 +264,7 @@ int main(int argc, char **argv)
 		plog("cannot change to --coredir %s: %s", st.coredir, strerror(errno));
 	plog("Starting pluto (pluto-xdp %s) pid %d", PLUTO_VERSION, (int)getpid());
 	pluto_log_settings(&st);
+	log_selftest(&selftest);
 	if ((r = crypto_helpers_init(pluto.nhelpers)) < 0)
 		startup_fail(1, "cannot start the crypto helpers: %s", strerror(-r));
 	ikev1_init();
