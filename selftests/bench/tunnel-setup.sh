@@ -6,8 +6,8 @@
 #
 #   selftests/bench/tunnel-setup.sh [--runs "100/14 100/19 1000/19"]
 #                                   [--responders "pluto charon libreswan"]
-#                                   [--repeat K] [--concurrency C] [--timeout S]
-#                                   [--build DIR]
+#                                   [--repeat K] [--warmup W] [--concurrency C]
+#                                   [--timeout S] [--build DIR]
 #
 # --runs: N/GROUP pairs (GROUP 14 = modp2048, 19 = ecp256).  The default leaves out
 # 1000/14, the slowest (charon and Libreswan near 30 tunnels/s under TCG on a quiet
@@ -16,6 +16,11 @@
 # --repeat K: measure every responder K times per run, taking turns (the order rotates
 # each round), and report the medians: the host's speed drifts by tens of per cent over
 # minutes on a shared machine, and turns spread the drift over all three.  Default 1.
+#
+# --warmup W: before measuring, W tunnels from W other addresses, so that the figures
+# are what N more tunnels cost a responder that has served some: what a daemon pays once
+# (library code and tables touched for the first time, thread arenas, hash tables sized
+# up) is then left out, for all three alike.  Default 0: measured from the idle daemon.
 #
 # --build DIR: pluto, whack and the bench programs from DIR (a copy of an older build,
 # for before/after figures); default build/, made first.
@@ -38,21 +43,23 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 RUNS="100/14 100/19 1000/19" RESPONDERS="pluto charon libreswan" CONC=32 TIMEOUT=300
-REPEAT=1 GUEST=0 BUILD_ARG=
+REPEAT=1 WARMUP=0 GUEST=0 BUILD_ARG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--responders) RESPONDERS=$2; shift 2 ;;
 	--repeat) REPEAT=$2; shift 2 ;;
+	--warmup) WARMUP=$2; shift 2 ;;
 	--concurrency) CONC=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--build) BUILD_ARG=$2; shift 2 ;;
 	--guest) GUEST=1; shift ;;
-	*) echo "usage: $0 [--runs \"N/GROUP ...\"] [--responders LIST] [--repeat K] [--concurrency C] [--timeout S] [--build DIR]" >&2
+	*) echo "usage: $0 [--runs \"N/GROUP ...\"] [--responders LIST] [--repeat K] [--warmup W] [--concurrency C] [--timeout S] [--build DIR]" >&2
 	   exit 2 ;;
 	esac
 done
 case $REPEAT in '' | *[!0-9]* | 0) echo "tunnel-setup: --repeat wants a positive count" >&2; exit 2 ;; esac
+case $WARMUP in '' | *[!0-9]*) echo "tunnel-setup: --warmup wants a count" >&2; exit 2 ;; esac
 
 if [ "$GUEST" -eq 0 ]; then
 	cd "$ROOT" || exit 1
@@ -62,8 +69,8 @@ if [ "$GUEST" -eq 0 ]; then
 	fi
 	BUILD_ARG=$(cd "$BUILD_ARG" && pwd) || exit 1
 	exec vmtest/run.sh --timeout $((2400 * REPEAT)) "$HERE/tunnel-setup.sh" --guest --build "$BUILD_ARG" \
-		--runs "$RUNS" --responders "$RESPONDERS" --repeat "$REPEAT" --concurrency "$CONC" \
-		--timeout "$TIMEOUT"
+		--runs "$RUNS" --responders "$RESPONDERS" --repeat "$REPEAT" --warmup "$WARMUP" \
+		--concurrency "$CONC" --timeout "$TIMEOUT"
 fi
 
 # ---- in the VM ----------------------------------------------------------------------
@@ -197,7 +204,7 @@ declare -A CPU_MS RSS_KIB RATE DONE CRYPTO_US
 # run_one RESPONDER N GROUP ROUND: the figures of one measurement, under KEY#ROUND
 run_one() {
 	local who=$1 n=$2 grp=$3 d=$T/$1-$2-$3-$4 out c0 c1 r0 r1 sas tunnels key=$1/$2/$3#$4
-	topology "$n" || { diag "$key: topology failed"; return 1; }
+	topology $((n + WARMUP)) || { diag "$key: topology failed"; return 1; }
 	if ! "start_$who" "$d" "$grp"; then
 		diag "$key: $who did not start"
 		tail -n 5 "$d"/*.log "$d"/*.out 2>/dev/null | sed 's/^/#   /'
@@ -205,13 +212,17 @@ run_one() {
 		return 1
 	fi
 	sleep 1
+	if [ "$WARMUP" -gt 0 ]; then
+		load "$d/warmup.err" "$((n + 1))" "$WARMUP" "$grp" >/dev/null
+		wait_until 20 eval '[ "$(esp_sa_count)" -ge $((2 * WARMUP)) ]'
+		diag "$key: warm-up: $(($(esp_sa_count) / 2)) of $WARMUP tunnels, rss_kib=$(rss_kib "$RPID")"
+	fi
+	local before=$(esp_sa_count)
 	c0=$(cpu_ticks "$RPID") r0=$(rss_kib "$RPID")
-	out=$(ip netns exec "$INI" timeout $((TIMEOUT + 30)) "$BUILD/bench/ikeload" \
-		--responder 10.1.0.1 --first-source "$(ip_nth 1)" --count "$n" --psk "$PSK" \
-		--group "$grp" --concurrency "$CONC" --timeout "$TIMEOUT" --retransmit 10 2>"$d/ikeload.err")
+	out=$(load "$d/ikeload.err" 1 "$n" "$grp")
 	# the responder installs its outbound SA when QI2 arrives, just after ikeload is done
-	wait_until 20 eval '[ "$(esp_sa_count)" -ge $((2 * n)) ]'
-	sas=$(esp_sa_count)
+	wait_until 20 eval '[ "$(esp_sa_count)" -ge $((before + 2 * n)) ]'
+	sas=$(($(esp_sa_count) - before))
 	c1=$(cpu_ticks "$RPID") r1=$(rss_kib "$RPID")
 	local u=$((${c1% *} - ${c0% *})) k=$((${c1#* } - ${c0#* }))
 	diag "$key: $out; responder SAs=$sas user_ticks=$u sys_ticks=$k rss_kib=$r0->$r1"
@@ -228,6 +239,14 @@ run_one() {
 		RSS_KIB[$key]=$(awk -v r=$((r1 - r0)) -v n="$tunnels" 'BEGIN { printf "%.1f", r / n }')
 	fi
 	cleanup_run "$who" "$d"
+}
+
+# load ERRFILE FIRST COUNT GROUP: ikeload's summary line for COUNT tunnels from the
+# addresses ip_nth FIRST on
+load() {
+	ip netns exec "$INI" timeout $((TIMEOUT + 30)) "$BUILD/bench/ikeload" \
+		--responder 10.1.0.1 --first-source "$(ip_nth "$2")" --count "$3" --psk "$PSK" \
+		--group "$4" --concurrency "$CONC" --timeout "$TIMEOUT" --retransmit 10 2>"$1"
 }
 
 # Killed, not shut down: an orderly shutdown of 1,000 tunnels (Deletes, SAs out of the
@@ -278,7 +297,8 @@ summarize() {
 sysctl -qw net.core.rmem_default=1048576 net.core.rmem_max=4194304
 warm_kernel || diag "could not install a warm-up SA"
 diag "tunnel-setup: $(nproc) vCPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB;" \
-	"runs (N/group): $RUNS; concurrency $CONC; ikeload timeout ${TIMEOUT}s; $REPEAT round(s) each"
+	"runs (N/group): $RUNS; concurrency $CONC; ikeload timeout ${TIMEOUT}s; $REPEAT round(s) each;" \
+	"$WARMUP warm-up tunnels"
 declare -A SPREAD
 read -ra ORDER <<<"$RESPONDERS"
 for r in $RUNS; do
@@ -322,6 +342,7 @@ for r in $RUNS; do
 			"${RSS_KIB[$key]:--}" "$share"
 	done
 done
+[ "$WARMUP" -gt 0 ] && echo "CPU and RSS: what N tunnels cost after $WARMUP warm-up tunnels"
 echo "crypto bound per tunnel (ikecrypto, pluto's OpenSSL calls$([ "$REPEAT" -gt 1 ] && echo ", median")):" \
 	"$(for r in $RUNS; do printf '%s %.2f ms  ' "${r%/*}/$(ike_name "${r#*/}")" \
 		"$(awk -v u="${CRYPTO_US[$r]}" 'BEGIN { print u / 1000 }')"; done)"
