@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chash.h"
 #include "crypto.h"
 #include "engine.h"
 #include "evloop.h"
@@ -31,14 +32,24 @@ static uint64_t next_seq = 1;
  * (peers choose their addresses), the oriented templates on a list of their own, each
  * chain in order of addition.
  */
-#define PEER_BUCKETS 8192u
-static struct connection *by_peer[PEER_BUCKETS];
-static struct connection *templates;
-
-static struct connection **peer_bucket(const ip_address *peer)
+static uint64_t peer_hash(const ip_address *peer)
 {
-	return &by_peer[ip_addr_hash(peer, crypto_hash_seed()) % PEER_BUCKETS];
+	return ip_addr_hash(peer, crypto_hash_seed());
 }
+
+static uint64_t hash_of_peer(const void *c)
+{
+	return peer_hash(&((const struct connection *)c)->that->host);
+}
+
+static void peer_moved(void *c, void *head)
+{
+	((struct connection *)c)->peer_link.chain = head;
+}
+
+static struct chash by_peer = CHASH_INIT(struct connection, peer_link.next, hash_of_peer,
+					 peer_moved);
+static struct connection *templates;
 
 static struct conn_link *link_at(struct connection *c, size_t link)
 {
@@ -77,17 +88,25 @@ void conn_chain_file(struct connection **head, struct connection *c, size_t link
 
 static void peer_unfile(struct connection *c)
 {
+	bool hashed = c->peer_link.chain != NULL && c->peer_link.chain != &templates;
+
 	conn_chain_unfile(c, PEER_LINK);
+	if (hashed)
+		chash_removed(&by_peer);
 }
 
 /* (Re)file c under its peer's address now that it is oriented. */
 static void peer_file(struct connection *c)
 {
+	peer_unfile(c);
 	if (!connection_oriented(c))
-		peer_unfile(c);
-	else
-		conn_chain_file(c->kind == CK_TEMPLATE ? &templates : peer_bucket(&c->that->host),
-				c, PEER_LINK);
+		return;
+	if (c->kind == CK_TEMPLATE) {
+		conn_chain_file(&templates, c, PEER_LINK);
+		return;
+	}
+	conn_chain_file(chash_slot(&by_peer, peer_hash(&c->that->host)), c, PEER_LINK);
+	chash_added(&by_peer);
 }
 
 static struct connection *at_peer(struct connection *c, const ip_address *peer)
@@ -115,7 +134,7 @@ struct connection *connections_for_peer_next(struct conn_cursor *it)
 struct connection *connections_for_peer(struct conn_cursor *it, const ip_address *peer)
 {
 	it->peer = *peer;
-	it->p = at_peer(*peer_bucket(peer), peer);
+	it->p = at_peer(chash_first(&by_peer, peer_hash(peer)), peer);
 	it->t = templates;
 	return connections_for_peer_next(it);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chash.h"
 #include "connections.h"
 #include "ctl.h"
 #include "crypto.h"
@@ -23,8 +24,6 @@
 #include "log.h"
 #include "pluto.h"
 
-#define HALFOPEN_BUCKETS 4096u
-
 /* Half-open states per peer address (only addresses that have some). */
 struct peer_count {
 	ip_address addr;
@@ -32,7 +31,6 @@ struct peer_count {
 	struct peer_count *next;
 };
 
-static struct peer_count *table[HALFOPEN_BUCKETS];
 static uint32_t seed; /* so that a peer cannot choose addresses that collide */
 static unsigned total;
 static bool limit_busy; /* the total was reached and has not fallen back enough */
@@ -49,19 +47,26 @@ static unsigned limit_peer(void)
 	return pluto.max_halfopen_peer ? pluto.max_halfopen_peer : PLUTO_DEFAULT_MAX_HALFOPEN_PEER;
 }
 
-static unsigned bucket_of(const ip_address *a)
+static uint64_t hash_addr(const ip_address *a)
 {
 	uint32_t h = 2166136261u ^ seed;
 	unsigned len = ip_af_len(a->af);
 
 	for (unsigned i = 0; i < len; i++)
 		h = (h ^ a->bytes[i]) * 16777619u;
-	return h % HALFOPEN_BUCKETS;
+	return h;
 }
+
+static uint64_t hash_of_count(const void *p)
+{
+	return hash_addr(&((const struct peer_count *)p)->addr);
+}
+
+static struct chash table = CHASH_INIT(struct peer_count, next, hash_of_count, NULL);
 
 static struct peer_count **find_slot(const ip_address *a)
 {
-	struct peer_count **pp = &table[bucket_of(a)];
+	struct peer_count **pp = chash_slot(&table, hash_addr(a));
 
 	while (*pp != NULL && !ip_addr_eq(&(*pp)->addr, a))
 		pp = &(*pp)->next;
@@ -135,18 +140,18 @@ const char *ikev1_halfopen_admit(const ip_address *from, bool known)
 void ikev1_halfopen_enter(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	struct peer_count **pp = find_slot(&sa->peer);
+	struct peer_count **pp = find_slot(&sa->peer), *p = *pp;
 
 	if (sa->isakmp.halfopen)
 		return;
-	if (*pp == NULL) {
-		struct peer_count *p = calloc(1, sizeof(*p));
-		if (p == NULL)
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return; /* not counted: no memory to count it with either */
 		p->addr = sa->peer;
 		*pp = p;
+		chash_added(&table); /* pp may be gone with the old buckets */
 	}
-	(*pp)->n++;
+	p->n++;
 	sa->isakmp.halfopen = true;
 	total++;
 	if (total > stats.peak)
@@ -166,6 +171,7 @@ void ikev1_halfopen_leave(struct state *st)
 	if ((p = *pp) != NULL && --p->n == 0) {
 		*pp = p->next;
 		free(p);
+		chash_removed(&table);
 	}
 	if (limit_busy && total <= limit_total() / 4 * 3)
 		set_busy(false);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "connections.h"
+#include "chash.h"
 #include "crypto.h"
 #include "dataplane.h"
 #include "engine.h"
@@ -24,29 +25,51 @@ static void remove_route(struct connection *c);
  * with the same peer client, so the checks walk one chain, not all connections.  Chains
  * are in order of addition; a connection is filed whenever it is routed (set_routing()).
  */
-#define ROUTE_BUCKETS 8192u
-static struct connection *by_client[ROUTE_BUCKETS];
-
-static struct connection **client_bucket(const ip_subnet *client)
+static uint64_t client_hash(const ip_subnet *client)
 {
-	return &by_client[ip_subnet_hash(client, crypto_hash_seed()) % ROUTE_BUCKETS];
+	return ip_subnet_hash(client, crypto_hash_seed());
 }
 
+static uint64_t hash_of_client(const void *c)
+{
+	return client_hash(&((const struct connection *)c)->that->client);
+}
+
+static void client_moved(void *c, void *head)
+{
+	((struct connection *)c)->route_link.chain = head;
+}
+
+static struct chash by_client = CHASH_INIT(struct connection, route_link.next, hash_of_client,
+					   client_moved);
+
 #define ROUTE_LINK offsetof(struct connection, route_link)
+
+/* (Re)file c under its peer client. */
+static void client_file(struct connection *c)
+{
+	bool filed = c->route_link.chain != NULL;
+
+	conn_chain_file(chash_slot(&by_client, client_hash(&c->that->client)), c, ROUTE_LINK);
+	if (!filed)
+		chash_added(&by_client);
+}
 
 static void set_routing(struct connection *c, enum routing r)
 {
 	c->routing = r;
-	if (r == RT_UNROUTED)
+	if (r == RT_UNROUTED && c->route_link.chain != NULL) {
 		conn_chain_unfile(c, ROUTE_LINK);
-	else if (c->route_link.chain == NULL)
-		conn_chain_file(client_bucket(&c->that->client), c, ROUTE_LINK);
+		chash_removed(&by_client);
+	} else if (r != RT_UNROUTED && c->route_link.chain == NULL) {
+		client_file(c);
+	}
 }
 
 void routing_refile(struct connection *c)
 {
 	if (c->routing != RT_UNROUTED && connection_oriented(c))
-		conn_chain_file(client_bucket(&c->that->client), c, ROUTE_LINK);
+		client_file(c);
 }
 
 void routing_forget(struct connection *c)
@@ -59,7 +82,7 @@ void routing_forget(struct connection *c)
 
 struct connection *routing_next_routed(const ip_subnet *client, struct connection *d)
 {
-	d = d != NULL ? d->route_link.next : *client_bucket(client);
+	d = d != NULL ? d->route_link.next : chash_first(&by_client, client_hash(client));
 	while (d != NULL && !ip_subnet_eq(&d->that->client, client))
 		d = d->route_link.next;
 	return d;

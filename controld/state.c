@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chash.h"
 #include "connections.h"
 #include "crypto.h"
 #include "ctl.h"
@@ -18,25 +19,36 @@ static unsigned long next_serial = 1;
 static const struct state_ops *ops;
 
 /*
- * Chained hash tables over the states: by serial and by key.  A fixed number of buckets
- * keeps them simple; at 4096 a chain stays short up to tens of thousands of states.
- */
-#define STATE_BUCKETS 4096u
-static struct state *by_serial[STATE_BUCKETS];
-static struct state *by_key[STATE_BUCKETS];
-
-static unsigned serial_bucket(unsigned long serial)
-{
-	return (unsigned)(serial % STATE_BUCKETS);
-}
-
-/*
  * Keys are cookies, and a peer chooses the initiator cookie: keyed by a secret seed, it
  * cannot pick cookies that all land in one bucket.
  */
-static unsigned key_bucket(uint64_t key)
+static uint64_t key_hash(uint64_t key)
 {
-	return (unsigned)(hash_mix64(key ^ crypto_hash_seed()) % STATE_BUCKETS);
+	return hash_mix64(key ^ crypto_hash_seed());
+}
+
+static uint64_t hash_of_serial(const void *st)
+{
+	return ((const struct state *)st)->serial;
+}
+
+static uint64_t hash_of_key(const void *st)
+{
+	return key_hash(((const struct state *)st)->key);
+}
+
+/* Chained hash tables over the states (chash.h): by serial and by key. */
+static struct chash by_serial = CHASH_INIT(struct state, serial_next, hash_of_serial, NULL);
+static struct chash by_key = CHASH_INIT(struct state, key_next, hash_of_key, NULL);
+
+static struct state **serial_chain(unsigned long serial)
+{
+	return chash_slot(&by_serial, serial);
+}
+
+static struct state **key_chain(uint64_t key)
+{
+	return chash_slot(&by_key, key_hash(key));
 }
 
 static void unfile(struct state **head, struct state *st, size_t link)
@@ -50,23 +62,32 @@ static void unfile(struct state **head, struct state *st, size_t link)
 	}
 }
 
+static void unkey(struct state *st)
+{
+	if (!st->keyed)
+		return;
+	unfile(key_chain(st->key), st, offsetof(struct state, key_next));
+	chash_removed(&by_key);
+	st->keyed = false;
+}
+
 void state_set_key(struct state *st, uint64_t key)
 {
-	if (st->keyed)
-		unfile(&by_key[key_bucket(st->key)], st, offsetof(struct state, key_next));
+	unkey(st);
 	st->key = key;
 	st->keyed = true;
 	/* newest first, as in the states list: a new state has the highest serial */
-	struct state **pp = &by_key[key_bucket(key)];
+	struct state **pp = key_chain(key);
 	while (*pp != NULL && (*pp)->serial > st->serial)
 		pp = &(*pp)->key_next;
 	st->key_next = *pp;
 	*pp = st;
+	chash_added(&by_key);
 }
 
 struct state *state_first_by_key(uint64_t key)
 {
-	struct state *st = by_key[key_bucket(key)];
+	struct state *st = chash_first(&by_key, key_hash(key));
 
 	while (st != NULL && st->key != key)
 		st = st->key_next;
@@ -177,8 +198,9 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 		states->pprev = &st->next;
 	st->pprev = &states;
 	states = st;
-	st->serial_next = by_serial[serial_bucket(st->serial)];
-	by_serial[serial_bucket(st->serial)] = st;
+	st->serial_next = *serial_chain(st->serial);
+	*serial_chain(st->serial) = st;
+	chash_added(&by_serial);
 	dbg(DBG_LIFECYCLE, "creating state object #%lu for \"%s\" in %s", st->serial,
 	    c ? c->name : "?", state_name(kind));
 	return st;
@@ -186,7 +208,7 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 
 struct state *state_by_serial(unsigned long serial)
 {
-	for (struct state *st = by_serial[serial_bucket(serial)]; st != NULL; st = st->serial_next) {
+	for (struct state *st = chash_first(&by_serial, serial); st != NULL; st = st->serial_next) {
 		if (st->serial == serial)
 			return st;
 	}
@@ -220,9 +242,9 @@ void state_delete(struct state *st)
 	*st->pprev = st->next;
 	if (st->next != NULL)
 		st->next->pprev = st->pprev;
-	unfile(&by_serial[serial_bucket(st->serial)], st, offsetof(struct state, serial_next));
-	if (st->keyed)
-		unfile(&by_key[key_bucket(st->key)], st, offsetof(struct state, key_next));
+	unfile(serial_chain(st->serial), st, offsetof(struct state, serial_next));
+	chash_removed(&by_serial);
+	unkey(st);
 	dbg(DBG_LIFECYCLE, "deleting state #%lu (%s)", st->serial, state_name(st->kind));
 	if (st->event != NULL)
 		evloop_timer_cancel(st->event);
