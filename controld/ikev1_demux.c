@@ -265,11 +265,14 @@ struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool i
 
 struct ikev1_job *ikev1_job_new(size_t size, unsigned steps)
 {
-	struct ikev1_job *j = size >= sizeof(*j) ? calloc(1, size) : NULL;
+	/* 2 KiB that a DH job, dozens of which may wait for a helper, does not carry */
+	size_t room = steps & (IKEV1_JOB_SIGN | IKEV1_JOB_VERIFY) ? IKEV1_JOB_SIG_ROOM : 0;
+	struct ikev1_job *j = size >= sizeof(*j) ? calloc(1, size + room) : NULL;
 
 	if (j != NULL) {
-		j->size = size;
+		j->size = size + room;
 		j->steps = steps;
+		j->sig = room != 0 ? (uint8_t *)j + size : NULL;
 	}
 	return j;
 }
@@ -397,7 +400,7 @@ static void step_sign(struct ikev1_job *j)
 		return;
 	}
 	j->rc = crypto_rsa_sign(j->keys[0], CRYPTO_CHUNK(j->hash, j->hash_len), j->sig,
-				sizeof(j->sig), &j->sig_len);
+				IKEV1_JOB_SIG_ROOM, &j->sig_len);
 }
 
 static void step_verify(struct ikev1_job *j)

@@ -600,7 +600,7 @@ static const char *verify_job(const struct ikev1_sa *sa, const uint8_t *hash, st
 
 	if (pubkey_next_for(&sa->isakmp.peer_id, NULL) == NULL)
 		return "no RSA public key known for the peer's ID";
-	if (sig.len > CRYPTO_RSA_MAX_BITS / 8)
+	if (sig.len > IKEV1_JOB_SIG_ROOM)
 		return "RSA signature length differs from the modulus length";
 	j = ikev1_job_new(sizeof(*j), IKEV1_JOB_VERIFY);
 	if (j == NULL)

@@ -264,12 +264,15 @@ struct ikev1_job {
 	unsigned nkeys;
 	uint8_t hash[CRYPTO_MAX_HASH];
 	size_t hash_len;
-	uint8_t sig[CRYPTO_RSA_MAX_BITS / 8];
+	uint8_t *sig;		/* IKEV1_JOB_SIG_ROOM bytes after the job, SIGN or VERIFY only */
 	size_t sig_len;
 	/* results */
 	int rc;			/* 0, or -errno: the helper could not do it */
 	const char *err;	/* NULL, or why the peer's values were refused (a literal) */
 };
+
+/* The room for an RSA signature of a SIGN or VERIFY job (16384 bits): only theirs. */
+#define IKEV1_JOB_SIG_ROOM (CRYPTO_RSA_MAX_BITS / 8)
 
 /* One row of the transition table. */
 struct ikev1_transition {
@@ -286,7 +289,10 @@ struct ikev1_transition {
 #define IKEV1_INSTALLED_OUT 2u
 
 /* ikev1_demux.c */
-/* A zeroed job of size bytes (>= sizeof(struct ikev1_job)) for steps; NULL: no memory. */
+/*
+ * A zeroed job of size bytes (>= sizeof(struct ikev1_job)) for steps, and room for a
+ * signature (sig) when they sign or verify; NULL: no memory.
+ */
 struct ikev1_job *ikev1_job_new(size_t size, unsigned steps);
 /* Give a key to job j (takes a reference of its own); false: no memory. */
 bool ikev1_job_add_key(struct ikev1_job *j, EVP_PKEY *key);
