@@ -141,8 +141,8 @@ static size_t build(const uint8_t *icookie, const uint8_t *rcookie, uint8_t xchg
 	if (!ike_codec_emit_header(&o, &h) || !cursor_out_bytes(&o, body, len) ||
 	    !cursor_out_patch_u8(&o, offsetof(struct isakmp_hdr, np), np))
 		return 0;
-	bool ok = h.flags ? ikev1_encrypt_finish(&o, k->p1->p1.encr, k->p1->kdf.enc_key,
-						 k->p1->kdf.enc_key_len, k->iv)
+	bool ok = h.flags ? ikev1_encrypt_finish(&o, k->p1->p1.encr, k->p1->isakmp.kdf.enc_key,
+						 k->p1->isakmp.kdf.enc_key_len, k->iv)
 			  : ike_codec_emit_finish(&o);
 	return ok ? cursor_out_len(&o) : 0;
 }
@@ -324,7 +324,7 @@ static void fix_hashes(enum point at, uint8_t np, uint8_t *body, size_t len,
 	const struct ikev1_sa *p1 = ikev1_sa(p1st);
 	static struct ike_digest d;
 	uint8_t h[CRYPTO_MAX_HASH];
-	size_t prf = p1->kdf.prf_len;
+	size_t prf = p1->isakmp.kdf.prf_len;
 
 	memset(&d, 0, sizeof(d));
 	d.hdr.np = np;
@@ -341,9 +341,9 @@ static void fix_hashes(enum point at, uint8_t np, uint8_t *body, size_t len,
 				    gr = CRYPTO_CHUNK(p1->gr, p1->gr_len),
 				    sai = CRYPTO_CHUNK(p1->sai_b, p1->sai_b_len),
 				    idb = CRYPTO_CHUNK(id->body.ptr, id->body.len);
-		int r = at == R_MI3 ? ikev1_kdf_hash_i(&p1->kdf, gi, gr, p1->icookie, p1->rcookie,
+		int r = at == R_MI3 ? ikev1_kdf_hash_i(&p1->isakmp.kdf, gi, gr, p1->icookie, p1->rcookie,
 						       sai, idb, h)
-				    : ikev1_kdf_hash_r(&p1->kdf, gi, gr, p1->icookie, p1->rcookie,
+				    : ikev1_kdf_hash_r(&p1->isakmp.kdf, gi, gr, p1->icookie, p1->rcookie,
 						       sai, idb, h);
 		if (r == 0)
 			memcpy(body + (hp->body.ptr - body), h, prf);
@@ -357,9 +357,9 @@ static void fix_hashes(enum point at, uint8_t np, uint8_t *body, size_t len,
 	struct crypto_chunk rest = CRYPTO_CHUNK(body + from, len - from);
 	int r = at == I_QR1
 			? ikev1_kdf_qm_hash2(
-				  &p1->kdf, msgid,
+				  &p1->isakmp.kdf, msgid,
 				  CRYPTO_CHUNK(ikev1_sa(qmst)->ni, ikev1_sa(qmst)->ni_len), rest, h)
-			: ikev1_kdf_hash_msgid(&p1->kdf, msgid, rest, h);
+			: ikev1_kdf_hash_msgid(&p1->isakmp.kdf, msgid, rest, h);
 	if (r == 0)
 		memcpy(body + (hp->body.ptr - body), h, prf);
 }
@@ -395,7 +395,7 @@ static bool send_at(enum point at, uint8_t np, const uint8_t *body, size_t len)
 		break;
 	case I_QR1:
 		xchg = ISAKMP_XCHG_QUICK;
-		msgid = ikev1_sa(qmst)->msgid;
+		msgid = ikev1_sa(qmst)->ipsec.msgid;
 		k.p1 = p1;
 		memcpy(k.iv, ikev1_sa(qmst)->iv, sizeof(k.iv));
 		break;
