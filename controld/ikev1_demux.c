@@ -105,6 +105,7 @@ static void free_proto(struct state *st)
 	if (state_is_phase1(st->kind)) {
 		ikev1_halfopen_leave(st);
 		ikev1_dpd_stop(st);
+		ikev1_id_unfile(st);
 		ikev1_kdf_wipe(&sa->isakmp.kdf);
 	}
 	crypto_dh_free(sa->dh);
@@ -739,6 +740,7 @@ static void established(struct state *st)
 	if (state_is_phase1(st->kind)) {
 		c->newest_isakmp_sa = st->serial;
 		ikev1_dpd_start(st);
+		ikev1_id_file(st);
 		if (pluto.uniqueids)
 			ikev1_unique_ids(st);
 		if (sa->initiator && sa->isakmp.want_phase2 && !connection_isakmp_only(c)) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chash.h"
 #include "ctl.h"
 #include "engine.h"
 #include "ifaces.h"
@@ -32,17 +33,56 @@ static const struct secrets *current_secrets(void)
 
 /* --- identities -------------------------------------------------------------- */
 
+static uint64_t hash_of_peer_id(const void *sa)
+{
+	return id_hash(&((const struct ikev1_sa *)sa)->isakmp.peer_id, crypto_hash_seed());
+}
+
+/*
+ * The established ISAKMP SAs by their peer's ID (keyed by the process's seed: peers
+ * choose their IDs), so that --uniqueids looks at those with the new SA's ID, not at
+ * every state of a gateway with thousands of tunnels.
+ */
+static struct chash by_peer_id = CHASH_INIT(struct ikev1_sa, isakmp.id_next, hash_of_peer_id, NULL);
+
+void ikev1_id_file(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct ikev1_sa **pp = chash_slot(&by_peer_id, hash_of_peer_id(sa));
+
+	if (sa->isakmp.id_state != NULL)
+		return;
+	sa->isakmp.id_state = st;
+	sa->isakmp.id_next = *pp;
+	*pp = sa;
+	chash_added(&by_peer_id);
+}
+
+void ikev1_id_unfile(struct state *st)
+{
+	struct ikev1_sa *sa = ikev1_sa(st);
+	struct ikev1_sa **pp = chash_slot(&by_peer_id, hash_of_peer_id(sa));
+
+	if (sa->isakmp.id_state == NULL)
+		return;
+	while (*pp != NULL && *pp != sa)
+		pp = &(*pp)->isakmp.id_next;
+	if (*pp == sa)
+		*pp = sa->isakmp.id_next;
+	sa->isakmp.id_state = NULL;
+	chash_removed(&by_peer_id);
+}
+
 /* Find another connection with an established ISAKMP SA for id at an address not peer. */
 static struct connection *stale_for_id(const struct state *st, const struct ike_id *id,
 				       const ip_address *peer)
 {
-	for (struct state *o = states; o != NULL; o = o->next) {
-		if (o == st || o->connection == st->connection || o->proto == NULL ||
-		    !state_is_established(o->kind) || !state_is_phase1(o->kind))
-			continue;
-		const struct ikev1_sa *osa = ikev1_sa(o);
-		if (id_eq(&osa->isakmp.peer_id, id) && !ip_addr_eq(&osa->peer, peer))
-			return o->connection;
+	for (const struct ikev1_sa *o = chash_first(&by_peer_id, id_hash(id, crypto_hash_seed()));
+	     o != NULL; o = o->isakmp.id_next) {
+		const struct state *os = o->isakmp.id_state;
+		if (os != st && os->connection != st->connection && id_eq(&o->isakmp.peer_id, id) &&
+		    !ip_addr_eq(&o->peer, peer))
+			return os->connection;
 	}
 	return NULL;
 }

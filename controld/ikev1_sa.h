@@ -91,8 +91,11 @@ struct ikev1_pending {
 struct ikev1_isakmp_part {
 	struct ikev1_kdf kdf;
 	struct ike_id peer_id;
-	bool want_phase2; /* start Quick Mode once the ISAKMP SA is up */
-	bool halfopen;	  /* counted as a half-open responder (ikev1_halfopen.c) */
+	/* ikev1_main.c: the established ISAKMP SAs by peer ID (--uniqueids) */
+	struct ikev1_sa *id_next;
+	struct state *id_state; /* this SA's state while filed there, else NULL */
+	bool want_phase2;	/* start Quick Mode once the ISAKMP SA is up */
+	bool halfopen;		/* counted as a half-open responder (ikev1_halfopen.c) */
 
 	/* dead peer detection (RFC 3706): ikev1_dpd.c */
 	bool peer_dpd;		   /* the peer sent the DPD vendor ID */
@@ -353,6 +356,9 @@ enum ikev1_stf ikev1_main_inR3(struct state *st, struct ikev1_msg *m);
 void ikev1_our_id(const struct connection *c, struct ike_id *id);
 /* --uniqueids: st's peer ID now lives at st's peer address; older ones go. */
 void ikev1_unique_ids(struct state *st);
+/* File an established ISAKMP SA by its peer's ID (for --uniqueids); take it out again. */
+void ikev1_id_file(struct state *st);
+void ikev1_id_unfile(struct state *st);
 bool ikev1_id_to_payload(const struct ike_id *id, struct ike_id_payload *p, uint8_t *buf,
 			 size_t size);
 const char *ikev1_id_from_payload(const struct ike_id_payload *p, struct ike_id *id);

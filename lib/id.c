@@ -143,6 +143,28 @@ bool id_eq(const struct ike_id *a, const struct ike_id *b)
 	}
 }
 
+uint64_t id_hash(const struct ike_id *id, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed ^ (uint64_t)id->kind;
+	bool fold = id->kind == ID_FQDN || id->kind == ID_USER_FQDN;
+
+	switch (id->kind) {
+	case ID_IPV4_ADDR:
+	case ID_IPV6_ADDR:
+		return ip_addr_hash(&id->ip, h);
+	case ID_FQDN:
+	case ID_USER_FQDN:
+	case ID_KEY_ID:
+		for (size_t i = 0; i < id->len; i++) {
+			h ^= fold ? (uint8_t)tolower(id->name[i]) : id->name[i];
+			h *= 0x100000001b3ULL; /* FNV-1a */
+		}
+		return hash_mix64(h);
+	default:
+		return hash_mix64(h);
+	}
+}
+
 bool id_match(const struct ike_id *pattern, const struct ike_id *id)
 {
 	return pattern->kind == ID_ANY || id_eq(pattern, id);

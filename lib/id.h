@@ -40,6 +40,8 @@ const char *id_parse(const char *src, bool resolve, struct ike_id *out);
 void id_format(const struct ike_id *id, char buf[ID_STRLEN]);
 const char *id_str(const struct ike_id *id); /* rotating static buffer */
 bool id_eq(const struct ike_id *a, const struct ike_id *b);
+/* A hash of id, keyed by seed, that IDs id_eq() calls equal share (names: any case). */
+uint64_t id_hash(const struct ike_id *id, uint64_t seed);
 /* Does id match pattern (which may be %any)? */
 bool id_match(const struct ike_id *pattern, const struct ike_id *id);
 struct ike_id id_from_addr(const ip_address *a);
