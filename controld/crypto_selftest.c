@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "ttodata.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define KAT_MAX 512 /* the longest value: a MODP4096 public value or shared secret */
@@ -322,22 +323,16 @@ static bool expect(struct run *r, const uint8_t *got, size_t got_len, const uint
 	return got_len == want_len && memcmp(got, w, want_len) == 0;
 }
 
-/* Hex digits into out: the number of octets, or 0 if hex is not hex or does not fit. */
+/* Hex digits into out (ttodata()'s 0x form): the number of octets, 0 if not hex or too long. */
 static size_t unhex(const char *hex, uint8_t *out, size_t size)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t n = hex != NULL ? strlen(hex) : 0;
+	char text[2 + 2 * KAT_MAX + 1];
+	size_t n = 0;
 
-	if (n == 0 || n % 2 != 0 || n / 2 > size)
+	if (hex == NULL || (size_t)snprintf(text, sizeof(text), "0x%s", hex) >= sizeof(text) ||
+	    ttodata(text, out, size, &n) != NULL)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = strchr(digits, tolower((unsigned char)hex[i]));
-
-		if (d == NULL || *d == '\0')
-			return 0;
-		out[i / 2] = (uint8_t)(i % 2 == 0 ? (d - digits) << 4 : out[i / 2] | (d - digits));
-	}
-	return n / 2;
+	return n;
 }
 
 /* The data in two pieces, as negotiations hash Ni_b | Nr_b: the join is tested too. */
