@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -118,20 +117,12 @@ static struct job *take_runnable(void)
 	return NULL;
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void work(struct job *j, int helper)
 {
-	uint64_t start = now_usec();
+	uint64_t start = evloop_now_us();
 
 	j->ops->work(j->data);
-	j->usec = now_usec() - start;
+	j->usec = evloop_now_us() - start;
 	j->helper = helper;
 }
 

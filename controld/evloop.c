@@ -40,12 +40,17 @@ void evloop_set_wait_hooks(void (*before)(void), void (*after)(void))
 	after_wait = after;
 }
 
-uint64_t evloop_now_ms(void)
+uint64_t evloop_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t evloop_now_ms(void)
+{
+	return evloop_now_us() / 1000;
 }
 
 int evloop_init(void)

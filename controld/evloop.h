@@ -31,6 +31,7 @@ uint64_t evloop_timer_remaining(const struct evtimer *t);
 void evloop_set_wait_hooks(void (*before)(void), void (*after)(void));
 
 uint64_t evloop_now_ms(void); /* CLOCK_MONOTONIC */
+uint64_t evloop_now_us(void); /* the same clock in microseconds: any thread, any time */
 /* Run until evloop_stop(); returns 0 or -errno. */
 int evloop_run(void);
 void evloop_stop(void);
