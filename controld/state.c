@@ -198,8 +198,9 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 		states->pprev = &st->next;
 	st->pprev = &states;
 	states = st;
-	st->serial_next = *serial_chain(st->serial);
-	*serial_chain(st->serial) = st;
+	struct state **chain = serial_chain(st->serial);
+	st->serial_next = *chain;
+	*chain = st;
 	chash_added(&by_serial);
 	dbg(DBG_LIFECYCLE, "creating state object #%lu for \"%s\" in %s", st->serial,
 	    c ? c->name : "?", state_name(kind));
