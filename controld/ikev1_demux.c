@@ -125,7 +125,9 @@ static void before_delete(struct state *st)
 	struct ctl_client *prev = ikev1_log_state(st);
 	struct connection *c = st->connection;
 	ikev1_info_send_delete(st);
-	if (!state_is_phase1(st->kind) && ikev1_sa(st)->ipsec.installed)
+	if (state_is_phase1(st->kind))
+		ikev1_orphan_quick_modes(st);
+	else if (ikev1_sa(st)->ipsec.installed)
 		ikev1_remove_ipsec_sa(st);
 	if (c != NULL && c->newest_isakmp_sa == st->serial) {
 		struct state *heir = ikev1_heir(st);

@@ -2,10 +2,10 @@
  * Informational exchanges (RFC 2408 4.8, RFC 2409 5.7): Delete and Notification.
  * Under an ISAKMP SA they are encrypted (IV = hash(last phase 1 block | M-ID)) and carry
  * HASH(1) = prf(SKEYID_a, M-ID | N/D).  We send a Delete for each established SA we
- * delete (IPsec SAs: our inbound SPI; the ISAKMP SA: its cookie pair), act on the
- * peer's Deletes, hand R-U-THERE(-ACK) to ikev1_dpd.c, and fail our pending
- * negotiations on the peer's error notifications.  Unprotected notifications are
- * believed only before keys exist.
+ * delete and for a Quick Mode responder's half-made one (IPsec SAs: our inbound SPI;
+ * the ISAKMP SA: its cookie pair), act on the peer's Deletes, hand R-U-THERE(-ACK) to
+ * ikev1_dpd.c, and fail our pending negotiations on the peer's error notifications.
+ * Unprotected notifications are believed only before keys exist.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -103,7 +103,8 @@ void ikev1_info_send_delete(struct state *st)
 	struct info_item it = { .is_delete = true, .nspis = 1 };
 	struct state *isakmp = st;
 
-	if (!state_is_established(st->kind) || sa->peer_deleted)
+	/* (QUICK_R1: our inbound SA is in; the initiator may have the IPsec SA established) */
+	if ((!state_is_established(st->kind) && st->kind != STATE_QUICK_R1) || sa->peer_deleted)
 		return;
 	if (state_is_phase1(st->kind)) {
 		memcpy(cookies, sa->icookie, IKEV1_COOKIE_LEN);
@@ -113,7 +114,8 @@ void ikev1_info_send_delete(struct state *st)
 		it.spis = cookies;
 	} else {
 		isakmp = state_by_serial(st->clonedfrom);
-		if (isakmp == NULL || !state_is_established(isakmp->kind))
+		if (isakmp == NULL || !state_is_established(isakmp->kind) ||
+		    ikev1_sa(isakmp)->peer_deleted)
 			isakmp = ikev1_usable_isakmp(st->connection);
 		it.protocol = ISAKMP_PROTO_ESP;
 		it.spi_size = IKEV1_SPI_LEN;

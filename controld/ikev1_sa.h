@@ -487,6 +487,8 @@ size_t ikev1_blocksize(const struct ikev1_sa *isakmp);
 void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms);
 /* After establishment: the replace (rekey) and expiry events. */
 void ikev1_schedule_lifetime(struct state *st);
+/* isakmp is being deleted: the Quick Modes it answered give up (from the event loop). */
+void ikev1_orphan_quick_modes(const struct state *isakmp);
 /*
  * When a connection's newest SA goes first, the newest of its others takes over:
  * ikev1_heir() finds it (an established ISAKMP SA; an IPsec SA with its outbound SA in the

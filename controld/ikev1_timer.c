@@ -75,11 +75,21 @@ static void try_again(struct connection *c, bool phase1, unsigned next_try,
 	ikev1_main_outI1(c, NULL, next_try, replacing, want_phase2 || !phase1);
 }
 
+/*
+ * A Quick Mode whose ISAKMP SA is gone can never finish (its messages are found, and
+ * protected, through that SA).  A responder's gives up at once (the ISAKMP SA's deletion
+ * fires this event: ikev1_orphan_quick_modes()) rather than keep its inbound SA through
+ * 150 s of resending QR1.  An initiator's goes on to its next keying attempt as before,
+ * when its retransmissions run out: giving up sooner would, after the peer's
+ * --terminate, bring the tunnel straight back up through a rekey the peer never wanted.
+ */
 static void retransmit(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
+	bool orphan = !state_is_phase1(st->kind) && !sa->initiator &&
+		      state_by_serial(st->clonedfrom) == NULL;
 
-	if (sa->last_out != NULL && sa->retransmits < IKEV1_MAX_RETRANSMITS) {
+	if (!orphan && sa->last_out != NULL && sa->retransmits < IKEV1_MAX_RETRANSMITS) {
 		sa->retransmits++;
 		dbg(DBG_CONTROL, "retransmitting %s (%u)", state_name(st->kind), sa->retransmits);
 		ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
@@ -91,14 +101,31 @@ static void retransmit(struct state *st)
 	unsigned next_try = sa->keying_try + 1;
 	unsigned long replacing = sa->replacing;
 	bool want_phase2 = phase1 && sa->isakmp.want_phase2;
-	loglog(RC_NORETRANSMISSION, "max number of retransmissions (%u) reached %s%s",
-	       IKEV1_MAX_RETRANSMITS, state_name(st->kind),
-	       st->kind == STATE_MAIN_I1 ? ".  No response (or no acceptable response) to our "
-					   "first IKE message" :
-					   "");
+	if (orphan)
+		loglog(RC_NORETRANSMISSION, "giving up %s: its ISAKMP SA #%lu is gone",
+		       state_name(st->kind), st->clonedfrom);
+	else
+		loglog(RC_NORETRANSMISSION, "max number of retransmissions (%u) reached %s%s",
+		       IKEV1_MAX_RETRANSMITS, state_name(st->kind),
+		       st->kind == STATE_MAIN_I1 ?
+			       ".  No response (or no acceptable response) to our "
+			       "first IKE message" :
+			       "");
 	state_delete(st);
 	if (initiator)
 		try_again(c, phase1, next_try, replacing, want_phase2);
+}
+
+void ikev1_orphan_quick_modes(const struct state *isakmp)
+{
+	struct peer_states it;
+
+	for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer); st != NULL;
+	     st = peer_states_next(&it)) {
+		if (st->clonedfrom == isakmp->serial && st->proto != NULL &&
+		    !ikev1_sa(st)->initiator && st->event_type == IKEV1_EV_RETRANSMIT)
+			ikev1_schedule(st, IKEV1_EV_RETRANSMIT, 0);
+	}
 }
 
 /* Did an IPsec SA carry traffic in the last window_ms (BPF counters, else the kernel's)? */

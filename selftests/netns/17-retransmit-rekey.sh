@@ -121,6 +121,51 @@ check "newest-first: east replaces $e1, newest again, at its own replace time" \
 check "newest-first: west did not replace $p1 again (its time had passed)" \
 	[ "$(since west "$mw" | grep -c "initiating Main Mode to replace $p1\$")" -eq 1 ]
 
+w west --name t --terminate >/dev/null 2>&1
+wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+
+# 5. Quick Modes east answered but that never finished: everything east sends is lost
+#    (its neighbour entry for west names a MAC address west's veth does not have), so a
+#    second Quick Mode leaves east in STATE_QUICK_R1, its inbound SA in place, and west
+#    in STATE_QUICK_I1.
+#    a. East deletes such a state with a Delete naming its inbound SPI: the initiator
+#       may have the SA established (its QI2 lost).  West, still in I1, does not know
+#       that SPI yet and says so.
+#    b. west --terminate deletes its unfinished I1 without a Delete (it has no SA to
+#       name), the established SAs with Deletes.  East, on the Delete of the ISAKMP SA,
+#       drops the Quick Mode that can never finish under it now, rather than keep it
+#       (and its kernel SA) through 150 s of retransmitting QR1.
+conn west
+conn east
+mw=$(mark west)
+me=$(mark east)
+w west --name t --initiate >/dev/null 2>&1
+check "unfinished: tunnel up" [ $? -eq 0 ]
+lose_east() { ip -n "$NE" neigh replace 192.0.2.1 lladdr 02:00:5e:00:53:01 dev e0 nud permanent; }
+east_r1() { r1=$(w east --status | grep 'STATE_QUICK_R1') && [ -n "$r1" ]; }
+lose_east
+w west --name t --initiate --asynchronous >/dev/null 2>&1
+check "unfinished: east answers a second Quick Mode (its QR1 lost)" wait_for 10 east_r1
+ip -n "$NE" neigh del 192.0.2.1 dev e0
+w east --deletestate "$(sed -n 's/^000 #\([0-9]*\):.*/\1/p' <<<"$r1")" >/dev/null 2>&1
+in=$(sed -n 's/.*esp\.\([0-9a-f]*\)@[0-9.]* (in).*/\1/p' <<<"$r1")
+check "unfinished: east's Delete for its half-made IPsec SA reaches west" \
+	wait_log west "received Delete for unknown IPsec SA esp.${in:-?}" 5
+w west --name t --terminate >/dev/null 2>&1
+wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+
+w west --name t --initiate >/dev/null 2>&1
+check "unfinished: tunnel up again" [ $? -eq 0 ]
+lose_east
+w west --name t --initiate --asynchronous >/dev/null 2>&1
+check "unfinished: east answers a third Quick Mode (its QR1 lost)" wait_for 10 east_r1
+w west --name t --terminate >/dev/null 2>&1
+check "unfinished: east drops it with the ISAKMP SA it was under" wait_gone east 'STATE_'
+check "... and says so" \
+	bash -c 'grep -q "giving up STATE_QUICK_R1: its ISAKMP SA #[0-9]* is gone" <<<"$1"' \
+	_ "$(since east "$me")"
+ip -n "$NE" neigh del 192.0.2.1 dev e0
+
 w west --shutdown >/dev/null 2>&1
 w east --shutdown >/dev/null 2>&1
 [ "$fails" -eq 0 ]

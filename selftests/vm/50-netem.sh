@@ -250,8 +250,12 @@ for c in u t; do
 	pluto_whack "$W" --name $c --terminate >/dev/null 2>&1
 done
 tap_check "after --terminate west holds no SA and no policy" wait_until 10 kernel_empty west
-tap_check "... and east, having acted on the Deletes (or expired them), neither" \
-	wait_until 60 kernel_empty east
+if ! tap_check "... and east, having acted on the Deletes (or expired them), neither" \
+	wait_until 60 kernel_empty east; then
+	diag "east's states and what its kernel still holds:"
+	pluto_status "$E" && grep '#[0-9]' <<<"$PS" | sed 's/^/#   /'
+	kernel_left east | sed 's/^/#   /'
+fi
 tap_check "whack --shutdown stops both plutos" eval 'pluto_stop "$W" 120 && pluto_stop "$E" 120'
 tap_check "... leaving both kernels empty" both_empty
 if [ "$_tap_failed" -gt 0 ]; then
