@@ -105,8 +105,8 @@ static void format_end(const struct end *e, bool far, char *buf, size_t len)
 	format_host(e, host, sizeof(host));
 	if (e->has_client)
 		snprintf(client, sizeof(client), "%s", ip_subnet_str(&e->client));
-	if (id_is_set(&e->id))
-		snprintf(id, sizeof(id), "[%s]", id_str(&e->id));
+	if (id_is_set(e->id))
+		snprintf(id, sizeof(id), "[%s]", id_str(e->id));
 	if (ip_addr_is_set(&e->nexthop))
 		snprintf(hop, sizeof(hop), "%s", ip_addr_str(&e->nexthop));
 	if (!far)

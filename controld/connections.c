@@ -150,9 +150,17 @@ static const char *end_from_whack(struct end *e, const struct whack_end *w)
 	const char *err;
 
 	memset(e, 0, sizeof(*e));
-	if (w->id[0] != '\0' && (err = id_parse(w->id, false, &e->id)) != NULL) {
-		snprintf(why, sizeof(why), "bad --id `%.128s': %s", w->id, err);
-		return why;
+	e->id = &id_none;
+	if (w->id[0] != '\0') {
+		struct ike_id id;
+		if ((err = id_parse(w->id, false, &id)) != NULL) {
+			snprintf(why, sizeof(why), "bad --id `%.128s': %s", w->id, err);
+			return why;
+		}
+		if ((e->id = id_keep(&id)) == NULL) {
+			e->id = &id_none;
+			return "out of memory";
+		}
 	}
 	e->host_type = w->host_type;
 	e->host = w->host;
@@ -172,11 +180,13 @@ static void end_free(struct end *e)
 {
 	free(e->updown);
 	e->updown = NULL;
+	id_release(e->id);
+	e->id = &id_none;
 }
 
 static void connection_free(struct connection *c)
 {
-	/* an instance borrows its template's strings and algorithm lists */
+	/* an instance borrows its template's strings, IDs and algorithm lists */
 	if (c->kind != CK_INSTANCE) {
 		end_free(&c->end[0]);
 		end_free(&c->end[1]);
@@ -206,7 +216,7 @@ struct connection *connection_instantiate(struct connection *t, const ip_address
 
 	if (c == NULL)
 		return NULL;
-	*c = *t; /* its strings and algorithm lists stay the template's */
+	*c = *t; /* its strings, IDs and algorithm lists stay the template's */
 	c->this = &c->end[t->this == &t->end[1]];
 	c->that = &c->end[t->that == &t->end[1]];
 	c->kind = CK_INSTANCE;

@@ -18,7 +18,7 @@ struct iface;
 struct state;
 
 struct end {
-	struct ike_id id;	/* ID_NONE: the host address */
+	const struct ike_id *id; /* kept (id_keep()); id_none: the host address */
 	enum whack_host_type host_type;
 	ip_address host;	/* unset for %any until instantiated */
 	uint16_t ikeport;	/* where the peer listens (ours: --ikeport) */

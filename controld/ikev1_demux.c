@@ -107,6 +107,7 @@ static void free_proto(struct state *st)
 		ikev1_dpd_stop(st);
 		ikev1_id_unfile(st);
 		ikev1_kdf_wipe(&sa->isakmp.kdf);
+		id_release(sa->isakmp.peer_id);
 	}
 	crypto_dh_free(sa->dh);
 	free(sa->sai_b);
@@ -261,6 +262,8 @@ struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool i
 	sa->peer = c->that->host;
 	sa->peer_port = c->that->ikeport ? c->that->ikeport : PLUTO_DEFAULT_IKEPORT;
 	sa->keying_try = 1;
+	if (state_is_phase1(kind))
+		sa->isakmp.peer_id = &id_none;
 	return st;
 }
 
@@ -654,7 +657,7 @@ static bool shares_isakmp(const struct connection *c, const struct state *st)
 	ikev1_our_id(c, &our_c);
 	ikev1_our_id(d, &our_d);
 	return id_eq(&our_c, &our_d) &&
-	       (!id_is_set(&c->that->id) || id_match(&c->that->id, &sa->isakmp.peer_id));
+	       (!id_is_set(c->that->id) || id_match(c->that->id, sa->isakmp.peer_id));
 }
 
 /*

@@ -35,7 +35,7 @@ static const struct secrets *current_secrets(void)
 
 static uint64_t hash_of_peer_id(const void *sa)
 {
-	return id_hash(&((const struct ikev1_sa *)sa)->isakmp.peer_id, crypto_hash_seed());
+	return id_hash(((const struct ikev1_sa *)sa)->isakmp.peer_id, crypto_hash_seed());
 }
 
 /*
@@ -80,7 +80,7 @@ static struct connection *stale_for_id(const struct state *st, const struct ike_
 	for (const struct ikev1_sa *o = chash_first(&by_peer_id, id_hash(id, crypto_hash_seed()));
 	     o != NULL; o = o->isakmp.id_next) {
 		const struct state *os = o->isakmp.id_state;
-		if (os != st && os->connection != st->connection && id_eq(&o->isakmp.peer_id, id) &&
+		if (os != st && os->connection != st->connection && id_eq(o->isakmp.peer_id, id) &&
 		    !ip_addr_eq(&o->peer, peer))
 			return os->connection;
 	}
@@ -97,9 +97,9 @@ void ikev1_unique_ids(struct state *st)
 	const struct ikev1_sa *sa = ikev1_sa(st);
 	struct connection *d;
 
-	while ((d = stale_for_id(st, &sa->isakmp.peer_id, &sa->peer)) != NULL) {
+	while ((d = stale_for_id(st, sa->isakmp.peer_id, &sa->peer)) != NULL) {
 		plog("--uniqueids: %s is now at %s; deleting \"%s\", which had it elsewhere",
-		     id_str(&sa->isakmp.peer_id), ip_addr_str(&sa->peer), d->name);
+		     id_str(sa->isakmp.peer_id), ip_addr_str(&sa->peer), d->name);
 		states_delete_connection(d);
 		if (d->kind == CK_INSTANCE) {
 			connection_delete(d);
@@ -113,7 +113,7 @@ void ikev1_unique_ids(struct state *st)
 
 void ikev1_our_id(const struct connection *c, struct ike_id *id)
 {
-	*id = c->this->id;
+	id_copy(id, c->this->id);
 	if (id->kind == ID_MYID)
 		*id = pluto.myid;
 	if (id->kind == ID_NONE || id->kind == ID_MYID)
@@ -124,7 +124,7 @@ void ikev1_our_id(const struct connection *c, struct ike_id *id)
 static void peer_id_expected(const struct connection *c, const ip_address *addr,
 			     struct ike_id *id)
 {
-	*id = c->that->id;
+	id_copy(id, c->that->id);
 	if (id->kind == ID_NONE)
 		*id = id_from_addr(addr);
 }
@@ -423,8 +423,9 @@ static const char *pull_ke_nonce(const struct ikev1_msg *m, uint8_t *ke, size_t 
 static const struct secret *psk_for(const struct connection *c, const ip_address *addr)
 {
 	const struct secrets *set = current_secrets();
-	struct ike_id me, him = c->that->id;
+	struct ike_id me, him;
 
+	id_copy(&him, c->that->id);
 	ikev1_our_id(c, &me);
 	if (him.kind == ID_NONE || him.kind == ID_ANY)
 		him = id_from_addr(addr);
@@ -638,15 +639,15 @@ static const char *verify_job(const struct ikev1_sa *sa, const uint8_t *hash, st
 {
 	struct ikev1_job *j;
 
-	if (pubkey_next_for(&sa->isakmp.peer_id, NULL) == NULL)
+	if (pubkey_next_for(sa->isakmp.peer_id, NULL) == NULL)
 		return "no RSA public key known for the peer's ID";
 	if (sig.len > IKEV1_JOB_SIG_ROOM)
 		return "RSA signature length differs from the modulus length";
 	j = ikev1_job_new(sizeof(*j), IKEV1_JOB_VERIFY);
 	if (j == NULL)
 		return "out of memory";
-	for (struct pubkey *k = pubkey_next_for(&sa->isakmp.peer_id, NULL); k != NULL;
-	     k = pubkey_next_for(&sa->isakmp.peer_id, k)) {
+	for (struct pubkey *k = pubkey_next_for(sa->isakmp.peer_id, NULL); k != NULL;
+	     k = pubkey_next_for(sa->isakmp.peer_id, k)) {
 		if (!ikev1_job_add_key(j, k->pkey)) {
 			ikev1_job_free(j);
 			return "out of memory";
@@ -698,7 +699,7 @@ static const char *switch_to_best(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct connection *cur = st->connection, *best = cur;
-	enum id_fit best_fit = id_fit(cur, &sa->peer, &sa->isakmp.peer_id);
+	enum id_fit best_fit = id_fit(cur, &sa->peer, sa->isakmp.peer_id);
 	const struct secret *psk = NULL;
 
 	if (best_fit == FIT_EXACT)
@@ -712,7 +713,7 @@ static const char *switch_to_best(struct state *st)
 		if (c == cur || c->kind == CK_INSTANCE || c == cur->template ||
 		    !ip_addr_eq(&c->this->host, &sa->iface->addr))
 			continue;
-		enum id_fit fit = id_fit(c, &sa->peer, &sa->isakmp.peer_id);
+		enum id_fit fit = id_fit(c, &sa->peer, sa->isakmp.peer_id);
 		if (fit > best_fit && same_keys(sa, c, psk)) {
 			best = c;
 			best_fit = fit;
@@ -726,7 +727,7 @@ static const char *switch_to_best(struct state *st)
 	if (c == NULL)
 		return "out of memory";
 	plog("peer ID %s: switching from \"%s\" to the better matching \"%s\"",
-	     id_str(&sa->isakmp.peer_id), cur->name, c->name);
+	     id_str(sa->isakmp.peer_id), cur->name, c->name);
 	state_set_connection(st, c);
 	log_set_context(c, st);
 	connections_reap_soon(); /* cur, if an instance, may have nothing left */
@@ -742,18 +743,23 @@ static const char *check_id_auth(struct state *st, struct ikev1_msg *m, struct i
 	struct ikev1_sa *sa = ikev1_sa(st);
 	const struct ike_payload *idp = ike_digest_first(m->d, ISAKMP_NEXT_ID);
 	struct ike_id_payload id;
-	struct ike_id expected;
+	struct ike_id peer, expected;
 	struct ike_chunk auth;
 	uint8_t hash[CRYPTO_MAX_HASH];
 	const char *err = ike_codec_parse_id(idp, &id);
 
 	if (err == NULL)
-		err = ikev1_id_from_payload(&id, &sa->isakmp.peer_id);
+		err = ikev1_id_from_payload(&id, &peer);
 	if (err != NULL)
 		return err;
+	const struct ike_id *kept = id_keep(&peer);
+	if (kept == NULL)
+		return "out of memory";
+	id_release(sa->isakmp.peer_id);
+	sa->isakmp.peer_id = kept;
 	if (sa->initiator) {
 		peer_id_expected(st->connection, &sa->peer, &expected);
-		if (!id_match(&expected, &sa->isakmp.peer_id))
+		if (!id_match(&expected, sa->isakmp.peer_id))
 			return ikev1_id_mismatch;
 	} else if ((err = switch_to_best(st)) != NULL) {
 		m->notify = ISAKMP_N_INVALID_ID_INFORMATION;
@@ -816,7 +822,7 @@ static enum ikev1_stf refuse_mi3(struct state *st, struct ikev1_msg *m, const ch
 
 static enum ikev1_stf reply_mr3(struct state *st, struct ikev1_msg *m)
 {
-	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->isakmp.peer_id));
+	plog("Main mode peer ID is %s", id_str(ikev1_sa(st)->isakmp.peer_id));
 	return send_id_auth(st, m);
 }
 
@@ -844,7 +850,7 @@ static enum ikev1_stf mr3_done(struct state *st, const char *err)
 		loglog(RC_LOG_SERIOUS, "MR3 refused: %s", err);
 		return STF_FAIL;
 	}
-	plog("Main mode peer ID is %s", id_str(&ikev1_sa(st)->isakmp.peer_id));
+	plog("Main mode peer ID is %s", id_str(ikev1_sa(st)->isakmp.peer_id));
 	return STF_OK;
 }
 

@@ -422,7 +422,7 @@ static struct connection *client_connection(const struct state *st, const ip_sub
 		bool tmpl = d->kind == CK_TEMPLATE;
 		ikev1_our_id(d, &our_d);
 		if (!id_eq(&our_c, &our_d) ||
-		    (id_is_set(&d->that->id) && !id_match(&d->that->id, &p1->isakmp.peer_id)))
+		    (id_is_set(d->that->id) && !id_match(d->that->id, p1->isakmp.peer_id)))
 			continue;
 		ip_subnet his = tmpl && !d->that->has_client ? ip_subnet_from_addr(&p1->peer) :
 							      d->that->client;

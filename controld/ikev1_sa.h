@@ -90,7 +90,7 @@ struct ikev1_pending {
 /* What only an ISAKMP SA's state holds. */
 struct ikev1_isakmp_part {
 	struct ikev1_kdf kdf;
-	struct ike_id peer_id;
+	const struct ike_id *peer_id; /* kept (id_keep()); id_none until MI3/MR3 */
 	/* ikev1_main.c: the established ISAKMP SAs by peer ID (--uniqueids) */
 	struct ikev1_sa *id_next;
 	struct state *id_state; /* this SA's state while filed there, else NULL */

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ttodata.h"
@@ -179,4 +180,32 @@ struct ike_id id_from_addr(const ip_address *a)
 bool id_is_set(const struct ike_id *id)
 {
 	return id->kind != ID_NONE;
+}
+
+const struct ike_id id_none = { .kind = ID_NONE };
+
+static size_t kept_size(const struct ike_id *id)
+{
+	return offsetof(struct ike_id, name) + id->len;
+}
+
+const struct ike_id *id_keep(const struct ike_id *id)
+{
+	if (id->kind == ID_NONE)
+		return &id_none;
+	struct ike_id *k = malloc(kept_size(id));
+	if (k != NULL)
+		memcpy(k, id, kept_size(id));
+	return k;
+}
+
+void id_release(const struct ike_id *kept)
+{
+	if (kept != &id_none)
+		free((void *)kept);
+}
+
+void id_copy(struct ike_id *dst, const struct ike_id *src)
+{
+	memcpy(dst, src, kept_size(src));
 }

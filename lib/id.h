@@ -47,4 +47,15 @@ bool id_match(const struct ike_id *pattern, const struct ike_id *id);
 struct ike_id id_from_addr(const ip_address *a);
 bool id_is_set(const struct ike_id *id);
 
+/*
+ * IDs kept for long (a connection's ends, an ISAKMP SA's peer) are read-only copies
+ * sized to their names: a struct ike_id has room for 256 bytes, and most IDs are an
+ * address or a short name.  Never copy a kept ID by value (it ends where its name
+ * does): id_copy() makes a whole one of it.  id_none is the kept unset ID.
+ */
+extern const struct ike_id id_none;
+const struct ike_id *id_keep(const struct ike_id *id); /* NULL without memory */
+void id_release(const struct ike_id *kept);	       /* NULL and id_none: nothing */
+void id_copy(struct ike_id *dst, const struct ike_id *src);
+
 #endif
