@@ -137,7 +137,6 @@ wait_gone east 'STATE_' || notok "east's states gone after the Delete"
 #       (and its kernel SA) through 150 s of retransmitting QR1.
 conn west
 conn east
-mw=$(mark west)
 me=$(mark east)
 w west --name t --initiate >/dev/null 2>&1
 check "unfinished: tunnel up" [ $? -eq 0 ]
