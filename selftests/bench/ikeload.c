@@ -563,11 +563,17 @@ static void tick(struct tun *tuns, unsigned *in_flight)
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
+	rlim_t need;
 
 	parse_args(argc, argv);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < g.count + 64) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	/* a socket per initiator: above the hard limit (4,096 in the VM) root raises it */
+	need = (rlim_t)g.count + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+		struct rlimit want = { need, rl.rlim_max > need ? rl.rlim_max : need };
+		if (setrlimit(RLIMIT_NOFILE, &want) < 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	if (crypto_dh_new(g.group, &g.dh) < 0 ||
 	    crypto_dh_public(g.dh, g.gi, sizeof(g.gi), &g.gi_len) < 0)
