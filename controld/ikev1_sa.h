@@ -29,6 +29,7 @@
 #define IKEV1_NONCE_LEN 32		/* what we send (16..32 wanted for interop) */
 #define IKEV1_MAX_KE 512		/* MODP4096 */
 #define IKEV1_SPI_LEN 4
+#define IKEV1_DIGEST_LEN 20		/* SHA-1 of a message: to know its retransmission */
 #define IKEV1_MAX_KEYMAT (36 + 64)	/* AES-256-GCM + salt, or AES-256 + SHA2-512 */
 #define IKEV1_MAX_RETRANSMITS 3		/* "at most three times" (the manual) */
 #define IKEV1_RETRANSMIT_MS 10000	/* then 20 s, 40 s */
@@ -78,7 +79,7 @@ struct ikev1_transition;
  */
 struct ikev1_pending {
 	const struct ikev1_transition *t; /* NULL: no message (our QI1 with PFS) */
-	uint8_t digest[CRYPTO_MAX_HASH];    /* of the message: last_in once committed */
+	uint8_t digest[IKEV1_DIGEST_LEN];   /* of the message: last_in once committed */
 	uint8_t saved_iv[CRYPTO_MAX_BLOCK]; /* the IV before it: restored on failure */
 	bool fresh;			    /* the state was made for the message */
 	struct iface *iface;		    /* where it came from: clear notifications */
@@ -162,7 +163,7 @@ struct ikev1_sa {
 	/* retransmission, duplicates, lifetime */
 	uint8_t *last_out;
 	size_t last_out_len;
-	uint8_t last_in[CRYPTO_MAX_HASH]; /* SHA-1 of the last message acted on */
+	uint8_t last_in[IKEV1_DIGEST_LEN]; /* of the last message acted on */
 	bool have_last_in;
 	unsigned retransmits;
 	unsigned keying_try;	/* 1 for the first attempt */
