@@ -92,6 +92,29 @@ void chash_removed(struct chash *t)
 	t->n--;
 }
 
+void chash_file(struct chash *t, uint64_t h, void *entry)
+{
+	void *head = chash_slot(t, h);
+
+	store(link_of(t, entry), load(head));
+	store(head, entry);
+	chash_added(t);
+}
+
+bool chash_unfile(struct chash *t, uint64_t h, void *entry)
+{
+	void *e;
+
+	for (void *at = chash_slot(t, h); (e = load(at)) != NULL; at = link_of(t, e)) {
+		if (e == entry) {
+			store(at, load(link_of(t, e)));
+			chash_removed(t);
+			return true;
+		}
+	}
+	return false;
+}
+
 void chash_free(struct chash *t)
 {
 	free(t->b);

@@ -8,7 +8,7 @@
  * pointing at the next entry, NULL at the end).  The caller files and unfiles entries in
  * the chain that chash_slot() gives for their hash, in whatever order it keeps there (a
  * resize keeps the order of each chain), and counts them with chash_added() and
- * chash_removed().  The first CHASH_FIRST buckets are in the struct, so filing never
+ * chash_removed(); chash_file() and chash_unfile() do both for entries filed first.  The first CHASH_FIRST buckets are in the struct, so filing never
  * fails; a resize that finds no memory leaves longer chains.  A resize calls hash() for
  * every entry, so an entry's key must not
  * change while it is filed; moved(), if set, tells an entry that keeps a pointer to its
@@ -17,6 +17,7 @@
 #ifndef PLUTO_CHASH_H
 #define PLUTO_CHASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,13 @@ void *chash_slot(struct chash *t, uint64_t h);
 /* One more entry is filed (the buckets may double), one less. */
 void chash_added(struct chash *t);
 void chash_removed(struct chash *t);
+/*
+ * File entry of hash h first in its chain, and count it (for tables without moved():
+ * nothing is told of the head); take it out of that chain and uncount it (false: it was
+ * not there).
+ */
+void chash_file(struct chash *t, uint64_t h, void *entry);
+bool chash_unfile(struct chash *t, uint64_t h, void *entry);
 /* Give back the buckets (the table must be empty: the entries are the caller's). */
 void chash_free(struct chash *t);
 

@@ -48,29 +48,21 @@ static struct chash by_peer_id = CHASH_INIT(struct ikev1_sa, isakmp.id_next, has
 void ikev1_id_file(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	struct ikev1_sa **pp = chash_slot(&by_peer_id, hash_of_peer_id(sa));
 
 	if (sa->isakmp.id_state != NULL)
 		return;
 	sa->isakmp.id_state = st;
-	sa->isakmp.id_next = *pp;
-	*pp = sa;
-	chash_added(&by_peer_id);
+	chash_file(&by_peer_id, hash_of_peer_id(sa), sa);
 }
 
 void ikev1_id_unfile(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	struct ikev1_sa **pp = chash_slot(&by_peer_id, hash_of_peer_id(sa));
 
 	if (sa->isakmp.id_state == NULL)
 		return;
-	while (*pp != NULL && *pp != sa)
-		pp = &(*pp)->isakmp.id_next;
-	if (*pp == sa)
-		*pp = sa->isakmp.id_next;
+	chash_unfile(&by_peer_id, hash_of_peer_id(sa), sa);
 	sa->isakmp.id_state = NULL;
-	chash_removed(&by_peer_id);
 }
 
 /* Find another connection with an established ISAKMP SA for id at an address not peer. */

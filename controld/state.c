@@ -41,33 +41,16 @@ static uint64_t hash_of_key(const void *st)
 static struct chash by_serial = CHASH_INIT(struct state, serial_next, hash_of_serial, NULL);
 static struct chash by_key = CHASH_INIT(struct state, key_next, hash_of_key, NULL);
 
-static struct state **serial_chain(unsigned long serial)
-{
-	return chash_slot(&by_serial, serial);
-}
-
 static struct state **key_chain(uint64_t key)
 {
 	return chash_slot(&by_key, key_hash(key));
-}
-
-static void unfile(struct state **head, struct state *st, size_t link)
-{
-	for (struct state **pp = head; *pp != NULL;
-	     pp = (struct state **)((char *)*pp + link)) {
-		if (*pp == st) {
-			*pp = *(struct state **)((char *)st + link);
-			return;
-		}
-	}
 }
 
 static void unkey(struct state *st)
 {
 	if (!st->keyed)
 		return;
-	unfile(key_chain(st->key), st, offsetof(struct state, key_next));
-	chash_removed(&by_key);
+	chash_unfile(&by_key, key_hash(st->key), st);
 	st->keyed = false;
 }
 
@@ -198,10 +181,7 @@ struct state *state_new(struct connection *c, enum state_kind kind)
 		states->pprev = &st->next;
 	st->pprev = &states;
 	states = st;
-	struct state **chain = serial_chain(st->serial);
-	st->serial_next = *chain;
-	*chain = st;
-	chash_added(&by_serial);
+	chash_file(&by_serial, st->serial, st);
 	dbg(DBG_LIFECYCLE, "creating state object #%lu for \"%s\" in %s", st->serial,
 	    c ? c->name : "?", state_name(kind));
 	return st;
@@ -243,8 +223,7 @@ void state_delete(struct state *st)
 	*st->pprev = st->next;
 	if (st->next != NULL)
 		st->next->pprev = st->pprev;
-	unfile(serial_chain(st->serial), st, offsetof(struct state, serial_next));
-	chash_removed(&by_serial);
+	chash_unfile(&by_serial, st->serial, st);
 	unkey(st);
 	dbg(DBG_LIFECYCLE, "deleting state #%lu (%s)", st->serial, state_name(st->kind));
 	if (st->event != NULL)

@@ -4,7 +4,8 @@
  * Random additions and removals checked against a plain array through many doublings:
  * every entry is found in the chain of its key, the chains keep their order (entries of
  * one key newest first, as state.c files them), the buckets never outnumber twice the
- * entries, and moved() keeps each entry's pointer to its chain's head current.
+ * entries, and moved() keeps each entry's pointer to its chain's head current; and
+ * chash_file() / chash_unfile() for tables that file at the head.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,10 +143,76 @@ static void test_random(void **state)
 	assert_null(chash_first(&t, 1));
 }
 
+/*
+ * chash_file() and chash_unfile() (a table without moved(), as state.c's by serial):
+ * random filings and removals through several doublings; each filed entry is in its
+ * chain once, the newest first (chash_file() files at the head); unfiling what is not
+ * filed finds nothing and counts nothing.
+ */
+#define M 6000
+static struct item more[M];
+static struct chash u = CHASH_INIT(struct item, next, hash_of, NULL);
+
+static void check_u(size_t filed)
+{
+	assert_int_equal(u.n, filed);
+	for (size_t i = 0; i < M; i++) {
+		unsigned last_seq = ~0u, times = 0;
+
+		for (const struct item *e = chash_first(&u, hash_key(more[i].key)); e != NULL;
+		     e = e->next) {
+			assert_true(e->seq < last_seq);
+			last_seq = e->seq;
+			times += e == &more[i];
+		}
+		assert_int_equal(times, more[i].filed ? 1 : 0);
+	}
+}
+
+static void test_file_unfile(void **state)
+{
+	size_t filed = 0;
+	unsigned seq = 0;
+
+	(void)state;
+	srandom(7);
+	for (size_t i = 0; i < M; i++)
+		more[i].key = (uint64_t)(random() % 1000);
+	for (int step = 0; step < 3 * M; step++) {
+		struct item *it = &more[random() % M];
+
+		if (!it->filed && (step < 2 * M || random() % 4 == 0)) {
+			it->seq = ++seq;
+			it->filed = true;
+			chash_file(&u, hash_key(it->key), it);
+			filed++;
+		} else if (it->filed && (step >= M || random() % 8 == 0)) {
+			assert_true(chash_unfile(&u, hash_key(it->key), it));
+			it->filed = false;
+			filed--;
+			assert_false(chash_unfile(&u, hash_key(it->key), it));
+			assert_int_equal(u.n, filed);
+		}
+		if (step % 997 == 0)
+			check_u(filed);
+	}
+	check_u(filed);
+	assert_true(u.nb >= 1024);
+	for (size_t i = 0; i < M; i++) {
+		if (more[i].filed) {
+			assert_true(chash_unfile(&u, hash_key(more[i].key), &more[i]));
+			more[i].filed = false;
+		}
+	}
+	check_u(0);
+	chash_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_file_unfile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
