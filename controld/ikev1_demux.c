@@ -98,6 +98,85 @@ static size_t sa_size(enum state_kind kind)
 		       : offsetof(struct ikev1_sa, ipsec) + sizeof(struct ikev1_ipsec_part);
 }
 
+/* A copy of an ISAKMP SA's keys, for the Quick Modes that outlive it. */
+static struct ikev1_sa *keep_keys(const struct ikev1_sa *p1)
+{
+	struct ikev1_sa *k = calloc(1, sa_size(STATE_MAIN_R3));
+	const struct ike_id *id = id_keep(p1->isakmp.peer_id);
+
+	if (k == NULL || id == NULL) {
+		free(k);
+		id_release(id);
+		return NULL;
+	}
+	k->initiator = p1->initiator;
+	memcpy(k->icookie, p1->icookie, IKEV1_COOKIE_LEN);
+	memcpy(k->rcookie, p1->rcookie, IKEV1_COOKIE_LEN);
+	k->peer = p1->peer;
+	k->peer_port = p1->peer_port;
+	k->p1 = p1->p1;
+	k->keyed = true;
+	k->isakmp.kdf = p1->isakmp.kdf;
+	k->isakmp.peer_id = id;
+	return k;
+}
+
+static void drop_kept_keys(struct ikev1_sa *sa)
+{
+	struct ikev1_sa *k = sa->ipsec.kept_keys;
+
+	if (k == NULL)
+		return;
+	ikev1_kdf_wipe(&k->isakmp.kdf);
+	id_release(k->isakmp.peer_id);
+	crypto_cleanse(k, sa_size(STATE_MAIN_R3));
+	free(k);
+	sa->ipsec.kept_keys = NULL;
+}
+
+static bool has_ipsec_sa(const struct connection *c)
+{
+	for (const struct state *o = c->states; o != NULL; o = o->conn_next) {
+		if (o->proto != NULL && !state_is_phase1(o->kind) && state_is_established(o->kind))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * isakmp is going (expired, replaced, deleted by either end) while Quick Modes under it
+ * still negotiate.  They keep its keys and finish without it, their messages found by
+ * its cookies and their Message IDs: the peer's ISAKMP SA, of the same lifetime, goes at
+ * about the same time, and the message that finishes the exchange is often still to
+ * come or to be resent (QI2 lost: the responder resends QR1, the initiator answers with
+ * QI2 again).  Dropping them instead would, for an answered rekey, make the responder
+ * delete an SA its initiator already uses.
+ *
+ * Except when the peer took the tunnel down: it deleted this ISAKMP SA and every IPsec
+ * SA of the Quick Mode's connection.  Then nothing will finish such a Quick Mode, and a
+ * responder's gives up at once (ikev1_timer.c: it has no keys) rather than keep its
+ * inbound SA through 150 s of resending QR1.
+ */
+static void orphan_quick_modes(const struct state *isakmp)
+{
+	const struct ikev1_sa *p1 = ikev1_sa(isakmp);
+	struct peer_states it;
+
+	for (struct state *st = peer_states(&it, &p1->peer); st != NULL;
+	     st = peer_states_next(&it)) {
+		if (st->clonedfrom != isakmp->serial || st->proto == NULL ||
+		    state_is_phase1(st->kind) || state_is_established(st->kind))
+			continue;
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (p1->peer_deleted && !has_ipsec_sa(st->connection)) {
+			if (!sa->initiator && st->event_type == IKEV1_EV_RETRANSMIT)
+				ikev1_schedule(st, IKEV1_EV_RETRANSMIT, 0);
+		} else if (p1->keyed && sa->ipsec.kept_keys == NULL) {
+			sa->ipsec.kept_keys = keep_keys(p1);
+		}
+	}
+}
+
 static void free_proto(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
@@ -108,6 +187,8 @@ static void free_proto(struct state *st)
 		ikev1_id_unfile(st);
 		ikev1_kdf_wipe(&sa->isakmp.kdf);
 		id_release(sa->isakmp.peer_id);
+	} else {
+		drop_kept_keys(sa);
 	}
 	crypto_dh_free(sa->dh);
 	free(sa->sai_b);
@@ -127,7 +208,7 @@ static void before_delete(struct state *st)
 	struct connection *c = st->connection;
 	ikev1_info_send_delete(st);
 	if (state_is_phase1(st->kind))
-		ikev1_orphan_quick_modes(st);
+		orphan_quick_modes(st);
 	else if (ikev1_sa(st)->ipsec.installed)
 		ikev1_remove_ipsec_sa(st);
 	if (c != NULL && c->newest_isakmp_sa == st->serial) {
@@ -642,6 +723,19 @@ static struct state *find_quick(const struct state *isakmp, uint32_t msgid)
 	return NULL;
 }
 
+/* A Quick Mode that outlived its ISAKMP SA (orphan_quick_modes()), by cookies and msgid. */
+static struct state *find_orphan_quick(const struct ike_hdr *h)
+{
+	for_each_cookie_state(st, h->icookie) {
+		struct ikev1_sa *sa = ikev1_sa(st);
+		if (sa != NULL && !state_is_phase1(st->kind) && sa->ipsec.msgid == h->msgid &&
+		    memcmp(sa->icookie, h->icookie, IKEV1_COOKIE_LEN) == 0 &&
+		    memcmp(sa->rcookie, h->rcookie, IKEV1_COOKIE_LEN) == 0)
+			return st;
+	}
+	return NULL;
+}
+
 /* Could c's Quick Modes go under st, an ISAKMP SA of another connection? */
 static bool shares_isakmp(const struct connection *c, const struct state *st)
 {
@@ -700,13 +794,14 @@ bool ikev1_start_msg(struct cursor_out *o, const struct ikev1_sa *sa, uint8_t xc
 
 /* --- receiving ---------------------------------------------------------------- */
 
-/* The ISAKMP SA whose keys protect st's messages (st itself in phase 1). */
-static struct ikev1_sa *keys_of(const struct state *st)
+struct ikev1_sa *ikev1_keys(const struct state *st)
 {
 	if (state_is_phase1(st->kind))
 		return ikev1_sa(st);
 	struct state *p1 = state_by_serial(st->clonedfrom);
-	return p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed ? ikev1_sa(p1) : NULL;
+	if (p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed)
+		return ikev1_sa(p1);
+	return ikev1_sa(st)->ipsec.kept_keys;
 }
 
 /* Decrypt (when the row says so) and parse the payloads; NULL or why. */
@@ -722,7 +817,7 @@ static const char *open_message(struct state *st, const struct ikev1_transition 
 	m->plain = m->d->body.ptr;
 	m->plain_len = m->d->body.len;
 	if (enc) {
-		const struct ikev1_sa *k = keys_of(st);
+		const struct ikev1_sa *k = ikev1_keys(st);
 		if (k == NULL)
 			return "no keys for an encrypted message";
 		const char *err =
@@ -801,6 +896,8 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 	}
 	if (state_is_established(t->to)) {
 		shed_exchange(sa);
+		if (!state_is_phase1(st->kind))
+			drop_kept_keys(sa);
 		established(st);
 	} else if (t->to == STATE_MAIN_R1) {
 		ikev1_schedule(st, IKEV1_EV_SO_DISCARD, IKEV1_HALFOPEN_R1_MS);
@@ -1005,9 +1102,12 @@ static void receive_quick(struct ikev1_msg *m)
 {
 	const struct ike_hdr *h = &m->d->hdr;
 	struct state *p1 = ikev1_find_isakmp(h->icookie, h->rcookie);
+	struct state *st = NULL;
 	bool fresh = false;
 
-	if (p1 == NULL || !state_is_established(p1->kind)) {
+	if (p1 == NULL && h->msgid != 0)
+		st = find_orphan_quick(h);
+	if (st == NULL && (p1 == NULL || !state_is_established(p1->kind))) {
 		plog_rl("Quick Mode message from %s without an established ISAKMP SA",
 			ip_addr_str(&m->from));
 		return;
@@ -1016,7 +1116,8 @@ static void receive_quick(struct ikev1_msg *m)
 		plog_rl("Quick Mode message from %s with Message ID 0", ip_addr_str(&m->from));
 		return;
 	}
-	struct state *st = find_quick(p1, h->msgid);
+	if (st == NULL)
+		st = find_quick(p1, h->msgid);
 	if (st == NULL) {
 		st = ikev1_quick_responder_state(p1, h->msgid);
 		fresh = true;

@@ -236,13 +236,6 @@ static const char *pull_nonce_ke(const struct ikev1_msg *m, struct ikev1_sa *sa,
 	return NULL;
 }
 
-static struct ikev1_sa *parent(const struct state *st)
-{
-	struct state *p1 = state_by_serial(st->clonedfrom);
-
-	return p1 != NULL && p1->proto != NULL && ikev1_sa(p1)->keyed ? ikev1_sa(p1) : NULL;
-}
-
 /* Our nonce (our KE, with PFS, is a helper's job). */
 static bool make_nonce(uint8_t *nonce, size_t *nonce_len)
 {
@@ -327,7 +320,7 @@ static enum ikev1_stf qi1_failed(void)
 static enum ikev1_stf send_qi1(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
 {
 	static uint8_t buf[IKEV1_MSG_MAX];
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	struct cursor_out o;
 
 	if (j != NULL && j->rc < 0)
@@ -406,7 +399,7 @@ static struct connection *client_connection(const struct state *st, const ip_sub
 					    const ip_subnet *cr)
 {
 	const struct connection *c = st->connection;
-	const struct ikev1_sa *p1 = parent(st);
+	const struct ikev1_sa *p1 = ikev1_keys(st);
 	struct ike_id our_c, our_d;
 
 	if (p1 == NULL)
@@ -488,7 +481,7 @@ static bool keep_reply_sa(struct qr1_job *q, const struct ike_proposal *prop,
 /* QR1, once the keys are known (with PFS, a helper made our KE and g^xy). */
 static enum ikev1_stf send_qr1(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
 {
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	struct qr1_job *q = qr1_of(j);
 	struct cursor_out *o = &m->out;
 	struct cursor_out_payload sap;
@@ -558,7 +551,7 @@ static enum ikev1_stf answer_qi1(struct state *st, struct ikev1_msg *m,
 enum ikev1_stf ikev1_quick_inI1_outR1(struct state *st, struct ikev1_msg *m)
 {
 	static struct ike_sa_parsed ps;
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	struct crypto_chunk rest;
 	struct ike_chunk got;
 	uint8_t want[CRYPTO_MAX_HASH];
@@ -640,7 +633,7 @@ static const char *check_qr1(struct state *st, struct ikev1_msg *m, const struct
 /* QI2, once the keys are known (with PFS, a helper computed g^xy: j; else NULL). */
 static enum ikev1_stf send_qi2(struct state *st, struct ikev1_msg *m, struct ikev1_job *j)
 {
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	uint8_t h[CRYPTO_MAX_HASH];
 
 	if (p1 == NULL)
@@ -668,7 +661,7 @@ static enum ikev1_stf send_qi2(struct state *st, struct ikev1_msg *m, struct ike
 
 enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
 {
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	struct ikev1_job *j;
 
 	if (p1 == NULL)
@@ -686,7 +679,7 @@ enum ikev1_stf ikev1_quick_inR1_outI2(struct state *st, struct ikev1_msg *m)
 
 enum ikev1_stf ikev1_quick_inI2(struct state *st, struct ikev1_msg *m)
 {
-	struct ikev1_sa *sa = ikev1_sa(st), *p1 = parent(st);
+	struct ikev1_sa *sa = ikev1_sa(st), *p1 = ikev1_keys(st);
 	struct crypto_chunk rest;
 	struct ike_chunk got;
 	uint8_t want[CRYPTO_MAX_HASH];

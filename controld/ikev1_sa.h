@@ -122,6 +122,11 @@ struct ikev1_ipsec_part {
 	size_t enc_keylen, auth_keylen;
 	ip_subnet our_client, peer_client;
 	unsigned installed; /* IKEV1_INSTALLED_* */
+	/*
+	 * Its ISAKMP SA's keys, kept when that SA went while this Quick Mode was still
+	 * negotiating (ikev1_orphan_quick_modes()); freed once it is established.
+	 */
+	struct ikev1_sa *kept_keys;
 };
 
 /*
@@ -333,6 +338,8 @@ void ikev1_log_done(struct ctl_client *prev);
 /* Fail a negotiation: rc to whack (if any), then delete the state. */
 void ikev1_fail(struct state *st, enum rc_type rc, const char *why);
 struct state *ikev1_find_isakmp(const uint8_t *icookie, const uint8_t *rcookie);
+/* The ISAKMP SA whose keys protect st's messages (st itself in phase 1), else NULL. */
+struct ikev1_sa *ikev1_keys(const struct state *st);
 /* File st in the state index under its initiator cookie, once that is set. */
 void ikev1_index_state(struct state *st);
 /* The connection's newest established ISAKMP SA, or NULL. */
@@ -488,8 +495,6 @@ size_t ikev1_blocksize(const struct ikev1_sa *isakmp);
 void ikev1_schedule(struct state *st, enum ikev1_event ev, uint64_t ms);
 /* After establishment: the replace (rekey) and expiry events. */
 void ikev1_schedule_lifetime(struct state *st);
-/* isakmp is being deleted: the Quick Modes it answered give up (from the event loop). */
-void ikev1_orphan_quick_modes(const struct state *isakmp);
 /*
  * When a connection's newest SA goes first, the newest of its others takes over:
  * ikev1_heir() finds it (an established ISAKMP SA; an IPsec SA with its outbound SA in the

@@ -76,18 +76,17 @@ static void try_again(struct connection *c, bool phase1, unsigned next_try,
 }
 
 /*
- * A Quick Mode whose ISAKMP SA is gone can never finish (its messages are found, and
- * protected, through that SA).  A responder's gives up at once (the ISAKMP SA's deletion
- * fires this event: ikev1_orphan_quick_modes()) rather than keep its inbound SA through
- * 150 s of resending QR1.  An initiator's goes on to its next keying attempt as before,
- * when its retransmissions run out: giving up sooner would, after the peer's
+ * A Quick Mode whose ISAKMP SA is gone without leaving it its keys (the peer took the
+ * tunnel down: ikev1_demux.c, orphan_quick_modes()) can never finish.  A responder's
+ * gives up at once (that deletion fires this event) rather than keep its inbound SA
+ * through 150 s of resending QR1.  An initiator's goes on to its next keying attempt as
+ * before, when its retransmissions run out: giving up sooner would, after the peer's
  * --terminate, bring the tunnel straight back up through a rekey the peer never wanted.
  */
 static void retransmit(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
-	bool orphan = !state_is_phase1(st->kind) && !sa->initiator &&
-		      state_by_serial(st->clonedfrom) == NULL;
+	bool orphan = !state_is_phase1(st->kind) && !sa->initiator && ikev1_keys(st) == NULL;
 
 	if (!orphan && sa->last_out != NULL && sa->retransmits < IKEV1_MAX_RETRANSMITS) {
 		sa->retransmits++;
@@ -114,18 +113,6 @@ static void retransmit(struct state *st)
 	state_delete(st);
 	if (initiator)
 		try_again(c, phase1, next_try, replacing, want_phase2);
-}
-
-void ikev1_orphan_quick_modes(const struct state *isakmp)
-{
-	struct peer_states it;
-
-	for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer); st != NULL;
-	     st = peer_states_next(&it)) {
-		if (st->clonedfrom == isakmp->serial && st->proto != NULL &&
-		    !ikev1_sa(st)->initiator && st->event_type == IKEV1_EV_RETRANSMIT)
-			ikev1_schedule(st, IKEV1_EV_RETRANSMIT, 0);
-	}
 }
 
 /* Did an IPsec SA carry traffic in the last window_ms (BPF counters, else the kernel's)? */

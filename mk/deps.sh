@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config openssl python3 clang llvm libclang-rt-dev libbpf-dev bpftool libelf-dev zlib1g-dev
 libssl-dev libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libcmocka-dev
-iproute2 iputils-ping tcpdump procps psmisc kmod cpio busybox-static
+iproute2 iptables iputils-ping tcpdump procps psmisc kmod cpio busybox-static
 qemu-system-x86 strongswan-charon strongswan-swanctl libnss3-tools bc valgrind"
 
 missing=""

@@ -133,8 +133,8 @@ wait_gone east 'STATE_' || notok "east's states gone after the Delete"
 #       that SPI yet and says so.
 #    b. west --terminate deletes its unfinished I1 without a Delete (it has no SA to
 #       name), the established SAs with Deletes.  East, on the Delete of the ISAKMP SA,
-#       drops the Quick Mode that can never finish under it now, rather than keep it
-#       (and its kernel SA) through 150 s of retransmitting QR1.
+#       the tunnel taken down, drops the Quick Mode that can never finish now, rather
+#       than keep it (and its kernel SA) through 150 s of retransmitting QR1.
 conn west
 conn east
 me=$(mark east)
@@ -164,6 +164,71 @@ check "... and says so" \
 	bash -c 'grep -q "giving up STATE_QUICK_R1: its ISAKMP SA #[0-9]* is gone" <<<"$1"' \
 	_ "$(since east "$me")"
 ip -n "$NE" neigh del 192.0.2.1 dev e0
+
+# 6. Quick Modes that outlive their ISAKMP SA (expired, replaced or deleted by either
+#    end, the tunnel still up) keep its keys and finish: their messages are found by
+#    the ISAKMP SA's cookies and their Message IDs.  iptables drops one side's Quick
+#    Mode messages (exchange type 32 at byte 18 of the ISAKMP header).
+#    a. West's QI2 lost: east (in R1) deletes the ISAKMP SA; its QR1, resent, finds
+#       west's established I2, which resends QI2, and east establishes the SA.
+#    b. East's QR1 lost: west (in I1) deletes the ISAKMP SA; its QI1, resent, finds
+#       east's R1, which resends QR1, and west establishes the SA, then east.
+drop_quick() { # ns add|del max-length
+	ip netns exec "$1" iptables "-${2:0:1}" OUTPUT -p udp --dport 500 \
+		-m u32 --u32 "0>>22&0x3C@26>>24=0x20" -m length --length "0:$3" -j DROP
+}
+# wait_since side mark pattern seconds: pattern logged after mark
+wait_since() { wait_for "$4" bash -c 'sed -n "$(($2 + 1)),\$p" "$1" | grep -q -- "$3"' _ \
+	"$T/$1.log" "$2" "$3"; }
+p1_of() { w "$1" --status | sed -n 's/^000 #\([0-9]*\):.*STATE_MAIN_[IR][34].*/\1/p' | head -1; }
+east_r2s() { w east --status | grep -c 'STATE_QUICK_R2'; }
+
+if ! ip netns exec "$NW" iptables -L OUTPUT -n >/dev/null 2>&1; then
+	notok "orphans: iptables works in a namespace (make deps installs it)"
+else
+	conn west
+	conn east
+	w west --name t --initiate >/dev/null 2>&1
+	check "orphans: tunnel up" [ $? -eq 0 ]
+	mw=$(mark west) me=$(mark east)
+	drop_quick "$NW" A 150
+	w west --name t --initiate --asynchronous >/dev/null 2>&1
+	check "orphans, QI2 lost: west establishes, east waits in R1" \
+		eval 'wait_since west "$mw" "STATE_QUICK_I2: sent QI2" 10 && wait_for 5 east_r1'
+	p1=$(p1_of east)
+	w east --deletestate "${p1:-0}" >/dev/null 2>&1
+	drop_quick "$NW" D 150
+	check "orphans, QI2 lost: east's ISAKMP SA #${p1:-?} is gone" \
+		wait_since east "$me" "deleting state #${p1:-?} " 5
+	check "orphans, QI2 lost: west answers east's resent QR1 with QI2 again" \
+		wait_since west "$mw" 'duplicate packet; already STATE_QUICK_I2' 25
+	check "orphans, QI2 lost: east establishes the SA under the kept keys" \
+		wait_since east "$me" 'STATE_QUICK_R2: IPsec SA established' 5
+	check "... and holds two IPsec SAs, none half-made" \
+		eval '[ "$(east_r2s)" -eq 2 ] && ! east_r1'
+	check "... and sent no Delete for it" \
+		bash -c '! grep -q "giving up\|Delete for the IPsec SA" <<<"$1"' _ "$(since east "$me")"
+
+	mw=$(mark west) me=$(mark east)
+	drop_quick "$NE" A 1500
+	w west --name t --initiate --asynchronous >/dev/null 2>&1
+	check "orphans, QR1 lost: east waits in R1, west in I1" \
+		eval 'wait_for 5 east_r1 && w west --status | grep -q STATE_QUICK_I1'
+	p1=$(p1_of west)
+	w west --deletestate "${p1:-0}" >/dev/null 2>&1
+	drop_quick "$NE" D 1500
+	check "orphans, QR1 lost: west's ISAKMP SA #${p1:-?} is gone, east told" \
+		wait_since east "$me" "deleting ISAKMP State\|Delete SA payload.*ISAKMP" 5
+	check "orphans, QR1 lost: east answers west's resent QI1 with QR1 again" \
+		wait_since east "$me" 'duplicate packet; already STATE_QUICK_R1' 25
+	check "orphans, QR1 lost: west establishes the SA under the kept keys" \
+		wait_since west "$mw" 'STATE_QUICK_I2: sent QI2, IPsec SA established' 5
+	check "... and so does east" \
+		wait_since east "$me" 'STATE_QUICK_R2: IPsec SA established' 5
+	# (west has no ISAKMP SA left to send Deletes under: both ends terminate)
+	w west --name t --terminate >/dev/null 2>&1
+	w east --name t --terminate >/dev/null 2>&1
+fi
 
 w west --shutdown >/dev/null 2>&1
 w east --shutdown >/dev/null 2>&1
