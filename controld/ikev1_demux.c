@@ -893,6 +893,15 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 	if (m->have_reply) {
 		ikev1_keep_last_out(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
 		ikev1_send_raw(sa, cursor_out_data(&m->out), cursor_out_len(&m->out));
+	} else if (state_is_established(t->to)) {
+		/*
+		 * The exchange's last message (MR3 to the initiator, QI2 to the responder) has
+		 * no answer, nor has a duplicate of it: resending our earlier message would
+		 * make the peer resend its own, and so on, back and forth without end.
+		 */
+		free(sa->last_out);
+		sa->last_out = NULL;
+		sa->last_out_len = 0;
 	}
 	if (state_is_established(t->to)) {
 		shed_exchange(sa);
@@ -988,6 +997,8 @@ static bool duplicate(struct state *st, const uint8_t *digest)
 		dbg(DBG_CONTROL, "retransmitting in response to duplicate packet; already %s",
 		    state_name(st->kind));
 		ikev1_send_raw(sa, sa->last_out, sa->last_out_len);
+	} else {
+		dbg(DBG_CONTROL, "ignoring duplicate packet; already %s", state_name(st->kind));
 	}
 	return true;
 }

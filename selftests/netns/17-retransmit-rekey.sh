@@ -230,6 +230,47 @@ else
 	w east --name t --terminate >/dev/null 2>&1
 fi
 
+# 7. The last message of an exchange (MR3, QI2) has no answer, and neither has a
+#    duplicate of it: resending the message before it (MI3, QR1) would make the peer
+#    resend its own, back and forth without end.  iptables TEE sends east's MR3
+#    (encrypted Main Mode) and west's QI2 twice.
+tee_last() { # ns add|del u32-test
+	ip netns exec "$1" iptables -t mangle "-${2:0:1}" POSTROUTING -p udp --dport 500 \
+		-m u32 --u32 "$3" -m length --length 0:150 -j TEE --gateway "$4"
+}
+mr3='0>>22&0x3C@26>>16&0xFF01=0x0201' qi2='0>>22&0x3C@26>>24=0x20'
+tee_pkts() { ip netns exec "$1" iptables -t mangle -L POSTROUTING -n -v -x | awk '/TEE/ { print $1 }'; }
+if ip netns exec "$NW" iptables -t mangle -L -n >/dev/null 2>&1; then
+	conn west
+	conn east
+	mw=$(mark west) me=$(mark east)
+	tee_last "$NE" A "$mr3" 192.0.2.1 && tee_last "$NW" A "$qi2" 192.0.2.2
+	w west --name t --initiate >/dev/null 2>&1
+	check "duplicates: tunnel up" [ $? -eq 0 ]
+	check "duplicates: MR3 and QI2 went twice" \
+		eval '[ "$(tee_pkts "$NE")" -ge 1 ] && [ "$(tee_pkts "$NW")" -ge 1 ]'
+	tee_last "$NE" D "$mr3" 192.0.2.1
+	tee_last "$NW" D "$qi2" 192.0.2.2
+	sleep 1
+	# (first, and fast: answered, the duplicates would go back and forth at full speed)
+	resent() { tail -n "+$(($2 + 1))" "$T/$1.log" | grep -q -m1 'retransmitting'; }
+	if resent west "$mw" || resent east "$me"; then
+		notok "duplicates: neither side resent anything"
+		w west --shutdown >/dev/null 2>&1
+		w east --shutdown >/dev/null 2>&1
+	else
+		ok "duplicates: neither side resent anything"
+	fi
+	check "duplicates: west ignored the second MR3" \
+		wait_since west "$mw" 'ignoring duplicate packet; already STATE_MAIN_I4' 5
+	check "duplicates: east ignored the second QI2" \
+		wait_since east "$me" 'ignoring duplicate packet; already STATE_QUICK_R2' 5
+	w west --name t --terminate >/dev/null 2>&1
+	wait_gone east 'STATE_' || notok "east's states gone after the Delete"
+else
+	notok "duplicates: iptables works in a namespace (make deps installs it)"
+fi
+
 w west --shutdown >/dev/null 2>&1
 w east --shutdown >/dev/null 2>&1
 [ "$fails" -eq 0 ]
