@@ -98,6 +98,24 @@ static size_t sa_size(enum state_kind kind)
 		       : offsetof(struct ikev1_sa, ipsec) + sizeof(struct ikev1_ipsec_part);
 }
 
+static size_t exch_size(enum state_kind kind)
+{
+	return state_is_phase1(kind) ? IKEV1_EXCH_SIZE : IKEV1_EXCH_SIZE_P2;
+}
+
+/* The exchange block: public values, nonces and (Quick Mode) KEYMAT, wiped. */
+static void free_exch(struct ikev1_sa *sa, enum state_kind kind)
+{
+	if (sa->exch != NULL)
+		crypto_cleanse(sa->exch, exch_size(kind));
+	free(sa->exch);
+	sa->exch = NULL;
+	sa->gi = sa->gr = sa->ni = sa->nr = NULL;
+	sa->gi_len = sa->gr_len = sa->ni_len = sa->nr_len = 0;
+	if (!state_is_phase1(kind))
+		sa->ipsec.keymat_in = sa->ipsec.keymat_out = NULL;
+}
+
 /* A copy of an ISAKMP SA's keys, for the Quick Modes that outlive it. */
 static struct ikev1_sa *keep_keys(const struct ikev1_sa *p1)
 {
@@ -192,7 +210,7 @@ static void free_proto(struct state *st)
 	}
 	crypto_dh_free(sa->dh);
 	free(sa->sai_b);
-	free(sa->exch);
+	free_exch(sa, st->kind);
 	free(sa->last_out);
 	free(sa->pending);
 	crypto_cleanse(sa, sa_size(st->kind));
@@ -323,7 +341,7 @@ void ikev1_set_send_hook(ikev1_send_fn fn)
 struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool initiator)
 {
 	struct ikev1_sa *sa = calloc(1, sa_size(kind));
-	uint8_t *exch = calloc(1, IKEV1_EXCH_SIZE);
+	uint8_t *exch = calloc(1, exch_size(kind));
 	struct state *st;
 
 	if (sa == NULL || exch == NULL || (st = state_new(c, kind)) == NULL) {
@@ -338,6 +356,10 @@ struct state *ikev1_state_new(struct connection *c, enum state_kind kind, bool i
 	sa->gr = sa->gi + IKEV1_MAX_KE;
 	sa->ni = sa->gr + IKEV1_MAX_KE;
 	sa->nr = sa->ni + IKEV1_MAX_NONCE;
+	if (!state_is_phase1(kind)) {
+		sa->ipsec.keymat_in = sa->nr + IKEV1_MAX_NONCE;
+		sa->ipsec.keymat_out = sa->ipsec.keymat_in + IKEV1_MAX_KEYMAT;
+	}
 	sa->initiator = initiator;
 	sa->iface = c->interface;
 	sa->peer = c->that->host;
@@ -830,8 +852,11 @@ static const char *open_message(struct state *st, const struct ikev1_transition 
 	return ike_codec_parse_payloads(m->d, m->plain, m->plain_len);
 }
 
-/* After an established SA: newest bookkeeping, Quick Mode or the whack client's release. */
-static void established(struct state *st)
+/*
+ * After an established SA: newest bookkeeping, Quick Mode or the whack client's release.
+ * False when st is gone (its IPsec SA could not be installed).
+ */
+static bool established(struct state *st)
 {
 	struct ikev1_sa *sa = ikev1_sa(st);
 	struct connection *c = st->connection;
@@ -849,7 +874,7 @@ static void established(struct state *st)
 			ikev1_quick_outI1(c, st, w, 0);
 			if (w != NULL)
 				ctl_client_release(w);
-			return;
+			return true;
 		}
 	} else {
 		c->newest_ipsec_sa = st->serial;
@@ -861,7 +886,7 @@ static void established(struct state *st)
 			/* not kept as if it worked: the peer is told with a Delete */
 			loglog(RC_LOG_SERIOUS, "IPsec SA not installed (%s): deleting it", why);
 			state_delete(st);
-			return;
+			return false;
 		}
 		routing_sa_installed(c);
 	}
@@ -869,16 +894,20 @@ static void established(struct state *st)
 		ctl_client_release(st->whack);
 		st->whack = NULL;
 	}
+	return true;
 }
 
-/* What only the negotiation needed: gone once the SA is established. */
-static void shed_exchange(struct ikev1_sa *sa)
+/* What only the negotiation needed: gone once the SA is established (and installed). */
+static void shed_exchange(struct state *st)
 {
-	free(sa->exch);
+	struct ikev1_sa *sa = ikev1_sa(st);
+
+	free_exch(sa, st->kind);
 	free(sa->sai_b);
-	sa->exch = sa->sai_b = NULL;
-	sa->gi = sa->gr = sa->ni = sa->nr = NULL;
-	sa->gi_len = sa->gr_len = sa->ni_len = sa->nr_len = sa->sai_b_len = 0;
+	sa->sai_b = NULL;
+	sa->sai_b_len = 0;
+	if (!state_is_phase1(st->kind))
+		drop_kept_keys(sa);
 }
 
 static void commit(struct state *st, const struct ikev1_transition *t, struct ikev1_msg *m,
@@ -904,10 +933,8 @@ static void commit(struct state *st, const struct ikev1_transition *t, struct ik
 		sa->last_out_len = 0;
 	}
 	if (state_is_established(t->to)) {
-		shed_exchange(sa);
-		if (!state_is_phase1(st->kind))
-			drop_kept_keys(sa);
-		established(st);
+		if (established(st))
+			shed_exchange(st);
 	} else if (t->to == STATE_MAIN_R1) {
 		ikev1_schedule(st, IKEV1_EV_SO_DISCARD, IKEV1_HALFOPEN_R1_MS);
 	} else {

@@ -100,7 +100,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 		if (ok) {
 			sa->ipsec.installed |= IKEV1_INSTALLED_IN;
 			/* the kernel has the keys: nothing reads them here again */
-			crypto_cleanse(sa->ipsec.keymat_in, sizeof(sa->ipsec.keymat_in));
+			crypto_cleanse(sa->ipsec.keymat_in, IKEV1_MAX_KEYMAT);
 			ikev1_dpd_note_child(st);
 			dataplane_sync_sa(st); /* XDP lets ESP to this SPI in */
 			dbg(DBG_KERNEL, "inbound ESP SA 0x%08x installed", k.spi);
@@ -113,7 +113,7 @@ bool ikev1_install_ipsec_sa(struct state *st, bool inbound_only)
 	ok = kernel_add_sa(&k, false) == 0;
 	if (ok) {
 		sa->ipsec.installed |= IKEV1_INSTALLED_OUT; /* so that removal takes it out again */
-		crypto_cleanse(sa->ipsec.keymat_out, sizeof(sa->ipsec.keymat_out));
+		crypto_cleanse(sa->ipsec.keymat_out, IKEV1_MAX_KEYMAT);
 		ok = add_policies(st) == 0;
 	}
 	if (ok) {

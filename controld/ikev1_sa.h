@@ -36,6 +36,8 @@
 #define IKEV1_MIN_SPI 0x1000		/* 0..0xFFF: IANA and manual keying (the manual) */
 /* public values and nonces of both sides, freed once the SA is established */
 #define IKEV1_EXCH_SIZE (2 * IKEV1_MAX_KE + 2 * IKEV1_MAX_NONCE)
+/* a Quick Mode's exchange block also holds its KEYMAT both ways */
+#define IKEV1_EXCH_SIZE_P2 (IKEV1_EXCH_SIZE + 2 * IKEV1_MAX_KEYMAT)
 /*
  * A responder that sent MR1 does not retransmit it (the initiator resends MI1, which gets
  * MR1 again: a forged MI1 is answered once, not four times); it waits this long for MI2.
@@ -117,8 +119,11 @@ struct ikev1_ipsec_part {
 	struct ikev1_p2_alg p2;
 	uint8_t our_spi[IKEV1_SPI_LEN];	 /* inbound */
 	uint8_t peer_spi[IKEV1_SPI_LEN]; /* outbound */
-	/* each wiped once its SA is in the kernel (ikev1_install_ipsec_sa()) */
-	uint8_t keymat_in[IKEV1_MAX_KEYMAT], keymat_out[IKEV1_MAX_KEYMAT];
+	/*
+	 * IKEV1_MAX_KEYMAT bytes each, in the exchange block (exch): each wiped once its SA
+	 * is in the kernel (ikev1_install_ipsec_sa()), gone with the block at establishment
+	 */
+	uint8_t *keymat_in, *keymat_out;
 	size_t enc_keylen, auth_keylen;
 	ip_subnet our_client, peer_client;
 	unsigned installed; /* IKEV1_INSTALLED_* */
