@@ -191,16 +191,31 @@ static bool handle_delete(struct state *isakmp, const struct ike_payload *p)
 	return self;
 }
 
-/* The peer refused something: our Quick Modes pending under this ISAKMP SA give up. */
+/*
+ * The peer refused something: our Quick Modes pending under this ISAKMP SA give up.
+ * Among the peer's states only, collected before any is deleted (a deletion ends the
+ * walk); failing one starts nothing new, so each round finds fewer.
+ */
 static void fail_pending(struct state *isakmp, uint16_t type)
 {
-	for (struct state *st = states, *next; st != NULL; st = next) {
-		next = st->next;
-		if (st->clonedfrom != isakmp->serial || st->kind != STATE_QUICK_I1)
-			continue;
-		ikev1_fail(st, RC_NOTIFICATION + type, "peer refused Quick Mode");
-		next = states;
-	}
+	unsigned long serials[16];
+	size_t n;
+
+	do {
+		struct peer_states it;
+		n = 0;
+		for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer);
+		     st != NULL && n < sizeof(serials) / sizeof(serials[0]);
+		     st = peer_states_next(&it)) {
+			if (st->clonedfrom == isakmp->serial && st->kind == STATE_QUICK_I1)
+				serials[n++] = st->serial;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct state *st = state_by_serial(serials[i]);
+			if (st != NULL)
+				ikev1_fail(st, RC_NOTIFICATION + type, "peer refused Quick Mode");
+		}
+	} while (n == sizeof(serials) / sizeof(serials[0]));
 }
 
 static void handle_notify(struct state *isakmp, const struct ike_payload *p)
