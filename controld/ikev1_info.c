@@ -198,14 +198,15 @@ static bool handle_delete(struct state *isakmp, const struct ike_payload *p)
  */
 static void fail_pending(struct state *isakmp, uint16_t type)
 {
-	unsigned long serials[16];
+	enum { ROUND = 16 };
+	unsigned long serials[ROUND];
 	size_t n;
 
 	do {
 		struct peer_states it;
 		n = 0;
 		for (struct state *st = peer_states(&it, &ikev1_sa(isakmp)->peer);
-		     st != NULL && n < sizeof(serials) / sizeof(serials[0]);
+		     st != NULL && n < ROUND;
 		     st = peer_states_next(&it)) {
 			if (st->clonedfrom == isakmp->serial && st->kind == STATE_QUICK_I1)
 				serials[n++] = st->serial;
@@ -215,7 +216,7 @@ static void fail_pending(struct state *isakmp, uint16_t type)
 			if (st != NULL)
 				ikev1_fail(st, RC_NOTIFICATION + type, "peer refused Quick Mode");
 		}
-	} while (n == sizeof(serials) / sizeof(serials[0]));
+	} while (n == ROUND);
 }
 
 static void handle_notify(struct state *isakmp, const struct ike_payload *p)

@@ -129,7 +129,7 @@ struct ikev1_ipsec_part {
 	unsigned installed; /* IKEV1_INSTALLED_* */
 	/*
 	 * Its ISAKMP SA's keys, kept when that SA went while this Quick Mode was still
-	 * negotiating (ikev1_orphan_quick_modes()); freed once it is established.
+	 * negotiating (ikev1_demux.c: orphan_quick_modes()); freed once it is established.
 	 */
 	struct ikev1_sa *kept_keys;
 };
