@@ -1,10 +1,11 @@
 #!/bin/bash
 # Retransmission and duplicates, then rekeying by either side (pluto manual: the
 # initiator rekeys rekeymargin (+ fuzz) before expiry, the responder at half the margin;
-# a superseded SA is never rekeyed and lives until it expires).
+# a superseded SA is never rekeyed and lives until it expires); Quick Modes that never
+# finish, and those that outlive their ISAKMP SA; an exchange's last message twice.
 #
 #   ns west 192.0.2.1 (initiator) <-> ns east 192.0.2.2; --noklips, --debug-control
-#   --debug-lifecycle on both
+#   --debug-lifecycle on both; iptables in the namespaces loses or doubles messages
 set -u
 . "$(dirname "$0")/lib-two-pluto.sh"
 trap cleanup EXIT
