@@ -8,11 +8,11 @@
  * pointing at the next entry, NULL at the end).  The caller files and unfiles entries in
  * the chain that chash_slot() gives for their hash, in whatever order it keeps there (a
  * resize keeps the order of each chain), and counts them with chash_added() and
- * chash_removed(); chash_file() and chash_unfile() do both for entries filed first.  The first CHASH_FIRST buckets are in the struct, so filing never
- * fails; a resize that finds no memory leaves longer chains.  A resize calls hash() for
- * every entry, so an entry's key must not
- * change while it is filed; moved(), if set, tells an entry that keeps a pointer to its
- * chain's head (to unfile itself) where the head is now.
+ * chash_removed(); chash_file() and chash_unfile() do both for entries filed first.
+ * The first CHASH_FIRST buckets are in the struct, so filing never fails; a resize
+ * that finds no memory leaves longer chains.  A resize calls hash() for every entry,
+ * so an entry's key must not change while it is filed; moved(), if set, tells an entry
+ * that keeps a pointer to its chain's head (to unfile itself) where the head is now.
  */
 #ifndef PLUTO_CHASH_H
 #define PLUTO_CHASH_H
